@@ -1,0 +1,30 @@
+"""Canvas Lake Airflow DAG: the data product, built when its inputs have new data.
+
+Scheduled on datasets, not on a clock or an ExternalTaskSensor: it runs once the events have been compacted since
+its last run AND the entities (Canvas REST snapshots or Canvas Data 2, whichever the institution runs) have been
+refreshed. A sensor would need the hourly and daily schedules to line up and would hold a worker slot while it
+waits; a dataset condition needs neither, and the product job is incremental, so running after every entity refresh
+costs only the new events.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from canvaslake import config as cfg
+from canvaslake import lake
+from canvaslake.dag import canvaslake_dag
+from canvaslake.tasks import canvaslake_task
+
+config = cfg.load()
+
+with canvaslake_dag(
+    config, "canvaslake_product", "product.learning_events: events joined with users, courses and assignments",
+    schedule=lake.events(config) & (lake.canvas(config) | lake.cd2(config)),
+    dagrun_timeout=timedelta(hours=3),
+) as dag:
+    canvaslake_task(
+        config, "build_product", "product",
+        timeout=timedelta(hours=2),
+        sla=timedelta(hours=2, minutes=30),
+        outlets=[lake.product(config)],
+    )

@@ -1,0 +1,102 @@
+package org.canvaslake.common.job;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.spark.sql.SparkSession;
+import org.canvaslake.common.cli.CommandSpec;
+import org.canvaslake.common.cli.OptionSpec;
+import org.canvaslake.common.cli.Options;
+import org.canvaslake.common.cli.UsageException;
+import org.canvaslake.common.lake.Lake;
+import org.canvaslake.common.report.Notifier;
+import org.canvaslake.common.report.RunLog;
+import org.canvaslake.common.report.RunReport;
+import org.canvaslake.common.report.SnsNotifier;
+import org.canvaslake.common.spark.SparkSessionFactory;
+import org.canvaslake.common.text.Redaction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import software.amazon.awssdk.services.sns.SnsClient;
+
+/**
+ * A Spark job as a command: parses the common options, gets the session from the factory, runs, and then always
+ * records the report (printed, appended to {@code _meta.runs}, notified). A failure inside the job is recorded as
+ * a failed unit, not thrown past the report, so every run leaves its trace.
+ */
+public abstract class SparkJob implements Command {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SparkJob.class);
+
+    protected abstract String name();
+
+    protected abstract String summary();
+
+    protected String usage() {
+        return name() + " [options]";
+    }
+
+    /** The job's own options (the common ones are added). */
+    protected abstract List<OptionSpec> jobOptions();
+
+    protected abstract void execute(JobContext context) throws Exception;
+
+    @Override
+    public CommandSpec spec() {
+        CommandSpec spec = new CommandSpec(name(), summary(), usage());
+        List<OptionSpec> all = new ArrayList<>(jobOptions());
+        all.addAll(CommonOptions.ALL);
+        return spec.options(all);
+    }
+
+    @Override
+    public int run(Options options) {
+        RunReport report = runReport(options);
+        return runWith(SparkSessionFactory.getOrCreate("canvaslake-" + name()), options, report).exitCode();
+    }
+
+    /** Runs on a given session (tests and the demo share one) and returns the recorded report. */
+    public RunReport runWith(SparkSession spark, Options options, RunReport report) {
+        Lake lake = CommonOptions.lake(options);
+        LOG.info("{} run {} starting on lake {} with {}", name(), report.runId(), lake, options.describe());
+        try {
+            execute(new JobContext(spark, lake, options, report));
+        } catch (UsageException e) {
+            throw e;
+        } catch (Exception e) {
+            LOG.error("{} run {} failed", name(), report.runId(), e);
+            report.fail(name(), e.getClass().getSimpleName() + ": " + Redaction.redact(String.valueOf(e.getMessage())));
+        }
+        report.finish();
+        record(spark, lake, options, report);
+        return report;
+    }
+
+    public RunReport runReport(Options options) {
+        return options.get("run-id").filter(s -> !s.isBlank())
+                .map(id -> new RunReport(name(), id, Instant.now()))
+                .orElseGet(() -> RunReport.start(name()));
+    }
+
+    private static void record(SparkSession spark, Lake lake, Options options, RunReport report) {
+        System.out.print(report.toText());
+        try {
+            RunLog.append(spark, lake, report);
+        } catch (RuntimeException e) {
+            LOG.error("Could not append the run report to {} in {}: {}", RunLog.TABLE, lake, e.getMessage());
+        }
+        for (Notifier n : notifiers(options)) {
+            n.publish(report);
+        }
+    }
+
+    private static List<Notifier> notifiers(Options options) {
+        List<Notifier> out = new ArrayList<>();
+        out.add(r -> LOG.info("run report {}", r.toJson()));
+        options.get("sns-topic-arn").filter(s -> !s.isBlank())
+                .ifPresent(arn -> out.add(new SnsNotifier(SnsClient.create(), arn)));
+        return out;
+    }
+}

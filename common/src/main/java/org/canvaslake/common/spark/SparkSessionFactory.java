@@ -1,0 +1,76 @@
+package org.canvaslake.common.spark;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Builds the Spark session every job and every test uses.
+ *
+ * <p>Under spark-submit, Glue or EMR the platform has already put {@code spark.master} and its own settings into the
+ * JVM; then we only add what our jobs need (Delta, UTC) and never override the platform's resources. With nothing
+ * set (./canvaslake, tests) we run {@code local[*]} with defaults sized for a laptop.
+ */
+public final class SparkSessionFactory {
+
+    public static final String DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension";
+    public static final String DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog";
+
+    private SparkSessionFactory() {
+    }
+
+    /** True when a cluster manager (spark-submit, Glue, EMR) launched this JVM. */
+    public static boolean onPlatform() {
+        return System.getProperty("spark.master") != null;
+    }
+
+    /** The platform configured the Glue Data Catalog as Spark's metastore. */
+    public static boolean usesGlueDataCatalog() {
+        String factory = System.getProperty("spark.hadoop.hive.metastore.client.factory.class", "");
+        return factory.contains("AWSGlueDataCatalog") || "hive".equals(System.getProperty("spark.sql.catalogImplementation"));
+    }
+
+    public static SparkSession getOrCreate(String appName) {
+        SparkSession.Builder builder = SparkSession.builder().appName(appName);
+        settings(onPlatform(), Runtime.getRuntime().availableProcessors()).forEach(builder::config);
+        if (!onPlatform()) {
+            builder.master(System.getProperty("canvaslake.spark.master", "local[*]"));
+        } else if (usesGlueDataCatalog()) {
+            // Glue (--enable-glue-datacatalog) and EMR configure the Glue Data Catalog as the Hive metastore; tables
+            // we register then show up in Athena
+            builder.enableHiveSupport();
+        }
+        SparkSession spark = builder.getOrCreate();
+        spark.sparkContext().setLogLevel(System.getProperty("canvaslake.spark.logLevel", "WARN"));
+        return spark;
+    }
+
+    /** The settings we add; a pure function so the choice between platform and local is testable. */
+    public static Map<String, String> settings(boolean onPlatform, int cores) {
+        Map<String, String> conf = new LinkedHashMap<>();
+        conf.put("spark.sql.extensions", DELTA_EXTENSION);
+        conf.put("spark.sql.catalog.spark_catalog", DELTA_CATALOG);
+        // event times are stored and shown in UTC whatever the machine's zone
+        conf.put("spark.sql.session.timeZone", "UTC");
+        conf.put("spark.sql.sources.partitionOverwriteMode", "dynamic");
+        conf.put("spark.databricks.delta.merge.repartitionBeforeWrite.enabled", "true");
+        // s3:// paths on a non-EMR Hadoop resolve through S3A (EMR and Glue map s3:// themselves)
+        if (!onPlatform) {
+            conf.put("spark.hadoop.fs.s3.impl", "org.apache.hadoop.fs.s3a.S3AFileSystem");
+            conf.put("spark.sql.shuffle.partitions", String.valueOf(Math.max(4, cores * 2)));
+            conf.put("spark.default.parallelism", String.valueOf(Math.max(4, cores * 2)));
+            conf.put("spark.ui.enabled", "false");
+            conf.put("spark.ui.showConsoleProgress", "false");
+            conf.put("spark.driver.host", "127.0.0.1");
+            conf.put("spark.driver.bindAddress", "127.0.0.1");
+            // small local tables: fewer partitions for Delta's own state reconstruction
+            conf.put("spark.databricks.delta.snapshotPartitions", "2");
+            conf.put("spark.sql.adaptive.enabled", "true");
+            conf.put("spark.sql.adaptive.coalescePartitions.enabled", "true");
+            conf.put("spark.databricks.delta.stalenessLimit", "0");
+            conf.put("spark.sql.catalogImplementation", "in-memory");
+        }
+        return conf;
+    }
+}

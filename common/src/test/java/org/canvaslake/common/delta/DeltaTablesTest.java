@@ -1,0 +1,138 @@
+package org.canvaslake.common.delta;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.apache.spark.sql.functions.col;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.canvaslake.common.testing.SparkTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.delta.tables.DeltaTable;
+
+@ExtendWith(SparkTest.class)
+class DeltaTablesTest {
+
+    private static final StructType SCHEMA = new StructType()
+            .add("id", DataTypes.LongType)
+            .add("name", DataTypes.StringType)
+            .add("deleted", DataTypes.BooleanType);
+
+    private static Dataset<Row> rows(SparkSession spark, Object[]... values) {
+        return spark.createDataFrame(java.util.Arrays.stream(values).map(RowFactory::create).toList(), SCHEMA);
+    }
+
+    private static List<String> content(SparkSession spark, String path) {
+        return DeltaTables.read(spark, path).orderBy("id").collectAsList().stream()
+                .map(r -> r.mkString("|")).toList();
+    }
+
+    @Test
+    void mergeCreatesUpsertsDeletesAndAnIdenticalRerunChangesNothing(SparkSession spark, @TempDir Path dir) {
+        String path = dir.resolve("t").toUri().toString();
+        MergeSpec spec = MergeSpec.on("id").deleteWhere("deleted");
+
+        MergeResult first = DeltaTables.merge(spark, rows(spark,
+                new Object[]{1L, "ada", false}, new Object[]{2L, "ben", false}, new Object[]{3L, "gone", true}),
+                path, spec);
+        assertThat(first.inserted()).isEqualTo(2);
+        assertThat(content(spark, path)).containsExactly("1|ada", "2|ben");
+        assertThat(DeltaTables.read(spark, path).columns()).containsExactly("id", "name");
+
+        Dataset<Row> second = rows(spark,
+                new Object[]{1L, "ada", false}, new Object[]{2L, "benedict", false},
+                new Object[]{4L, "chloe", false}, new Object[]{1L, null, true});
+        // id 1 appears as an upsert and a delete: MERGE needs one row per key, the delete is the later fact
+        Dataset<Row> latest = DeltaTables.latestPerKey(second.withColumn("ord",
+                org.apache.spark.sql.functions.when(col("deleted"), 1).otherwise(0)), List.of("id"),
+                col("ord").desc()).drop("ord");
+        MergeResult r2 = DeltaTables.merge(spark, latest, path, spec);
+        assertThat(r2.inserted()).isEqualTo(1);
+        assertThat(r2.updated()).isEqualTo(1);
+        assertThat(r2.deleted()).isEqualTo(1);
+        assertThat(content(spark, path)).containsExactly("2|benedict", "4|chloe");
+
+        long versionBefore = DeltaTable.forPath(spark, path).history(1).first().getLong(0);
+        MergeResult again = DeltaTables.merge(spark, latest, path, spec);
+        assertThat(again.changed()).isZero();
+        assertThat(content(spark, path)).containsExactly("2|benedict", "4|chloe");
+        long versionAfter = DeltaTable.forPath(spark, path).history(1).first().getLong(0);
+        assertThat(versionAfter).isGreaterThanOrEqualTo(versionBefore);
+    }
+
+    @Test
+    void newSourceColumnsAreAddedAndReported(SparkSession spark, @TempDir Path dir) {
+        String path = dir.resolve("evolve").toUri().toString();
+        DeltaTables.merge(spark, rows(spark, new Object[]{1L, "ada", false}).drop("deleted"), path, MergeSpec.on("id"));
+
+        Dataset<Row> wider = rows(spark, new Object[]{2L, "ben", false}).drop("deleted")
+                .withColumn("email", org.apache.spark.sql.functions.lit("ben@example.edu"));
+        MergeResult r = DeltaTables.merge(spark, wider, path, MergeSpec.on("id"));
+
+        assertThat(r.addedColumns()).containsExactly("email");
+        assertThat(DeltaTables.read(spark, path).columns()).containsExactly("id", "name", "email");
+        assertThat(content(spark, path)).containsExactly("1|ada|null", "2|ben|ben@example.edu");
+    }
+
+    @Test
+    void anUpdateConditionKeepsTheNewestVersion(SparkSession spark, @TempDir Path dir) {
+        String path = dir.resolve("ts").toUri().toString();
+        StructType s = new StructType().add("id", DataTypes.LongType).add("v", DataTypes.StringType)
+                .add("ts", DataTypes.LongType);
+        MergeSpec spec = MergeSpec.on("id").updateWhen("s.ts > t.ts");
+        DeltaTables.merge(spark, spark.createDataFrame(List.of(RowFactory.create(1L, "new", 10L)), s), path, spec);
+        MergeResult stale = DeltaTables.merge(spark,
+                spark.createDataFrame(List.of(RowFactory.create(1L, "old", 5L)), s), path, spec);
+
+        assertThat(stale.updated()).isZero();
+        assertThat(DeltaTables.read(spark, path).first().getString(1)).isEqualTo("new");
+    }
+
+    @Test
+    void aTargetFilterLimitsWhichTargetRowsMergeMeets(SparkSession spark, @TempDir Path dir) {
+        String path = dir.resolve("tf").toUri().toString();
+        StructType s = new StructType().add("id", DataTypes.LongType).add("v", DataTypes.StringType)
+                .add("dt", DataTypes.StringType);
+        MergeSpec spec = MergeSpec.on("id").partitionBy("dt");
+        DeltaTables.merge(spark, spark.createDataFrame(List.of(RowFactory.create(1L, "a", "d1"),
+                RowFactory.create(2L, "b", "d2")), s), path, spec);
+
+        MergeResult r = DeltaTables.merge(spark, spark.createDataFrame(List.of(RowFactory.create(1L, "a2", "d1")), s),
+                path, spec.targetFilter("t.dt IN ('d1')"));
+
+        assertThat(r.updated()).isEqualTo(1);
+        assertThat(DeltaTables.read(spark, path).orderBy("id").collectAsList())
+                .extracting(row -> row.getString(1)).containsExactly("a2", "b");
+    }
+
+    @Test
+    void overwriteReplacesAPartitionedTableWholeUnderTheSessionsDynamicMode(SparkSession spark, @TempDir Path dir) {
+        String path = dir.resolve("ow").toUri().toString();
+        StructType s = new StructType().add("id", DataTypes.LongType).add("dt", DataTypes.StringType);
+        DeltaTables.overwrite(spark.createDataFrame(List.of(RowFactory.create(1L, "d1"), RowFactory.create(2L, "d2")),
+                s), path, List.of("dt"));
+        StructType wider = s.add("v", DataTypes.StringType);
+        DeltaTables.overwrite(spark.createDataFrame(List.of(RowFactory.create(3L, "d1", "x")), wider), path,
+                List.of("dt"));
+
+        assertThat(DeltaTables.read(spark, path).collectAsList()).extracting(r -> r.getLong(0)).containsExactly(3L);
+        assertThat(DeltaTables.read(spark, path).columns()).contains("v");
+    }
+
+    @Test
+    void aMissingKeyColumnIsAClearError(SparkSession spark, @TempDir Path dir) {
+        String path = dir.resolve("k").toUri().toString();
+        assertThatThrownBy(() -> DeltaTables.merge(spark, rows(spark, new Object[]{1L, "a", false}), path,
+                MergeSpec.on("user_id"))).hasMessageContaining("user_id").hasMessageContaining(path);
+    }
+}

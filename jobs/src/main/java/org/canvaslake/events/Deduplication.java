@@ -1,0 +1,62 @@
+package org.canvaslake.events;
+
+import static org.apache.spark.sql.functions.broadcast;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.row_number;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.expressions.Window;
+
+/**
+ * Keeps one row per event id among the events of a run: the first received (then the first by object, line and
+ * position, so the choice never depends on how the run was split). The same order decides when a later run meets an
+ * event the lake already has ({@link #EARLIER_ARRIVAL}), so an incremental history and a {@code --full} rebuild keep
+ * the same copy.
+ *
+ * <p>Cheap because duplicates are few: the window runs over the narrow key columns only, the losing row ids are
+ * collected and the wide rows are filtered with a broadcast anti-join, never shuffled.
+ */
+public final class Deduplication {
+
+    /** The events with duplicates removed, and how many were dropped per event name. */
+    public record Result(Dataset<Row> events, long dropped, Map<String, Long> droppedPerName) {
+    }
+
+    private static final String NEVER = "TIMESTAMP '9999-12-31 00:00:00'";
+
+    /** MERGE condition for replacing a stored copy: the new copy arrived earlier (same order as within a run). */
+    public static final String EARLIER_ARRIVAL = "coalesce(s.received_at, " + NEVER + ") < coalesce(t.received_at, "
+            + NEVER + ") OR (coalesce(s.received_at, " + NEVER + ") = coalesce(t.received_at, " + NEVER + ") AND "
+            + "(s.source_object < t.source_object OR (s.source_object = t.source_object AND "
+            + "(s.source_line < t.source_line OR (s.source_line = t.source_line AND s.source_index < t.source_index)))))";
+
+    private Deduplication() {
+    }
+
+    /** {@code events}: rows with event_id, event_name, received_at, source_object, source_line, source_index, row_id. */
+    public static Result apply(Dataset<Row> events) {
+        Dataset<Row> losers = events.select("row_id", "event_id", "event_name", "received_at", "source_object",
+                        "source_line", "source_index")
+                .withColumn("__rank", row_number().over(Window.partitionBy("event_id").orderBy(
+                        col("received_at").asc_nulls_last(), col("source_object"), col("source_line"),
+                        col("source_index"))))
+                .where(col("__rank").gt(1))
+                .select("row_id", "event_name");
+        List<Row> dropped = losers.collectAsList();
+        if (dropped.isEmpty()) {
+            return new Result(events, 0, Map.of());
+        }
+        Map<String, Long> perName = new TreeMap<>();
+        dropped.forEach(r -> perName.merge(r.getString(1), 1L, Long::sum));
+        Dataset<Row> ids = events.sparkSession().createDataset(dropped.stream().map(r -> r.getLong(0)).toList(),
+                Encoders.LONG()).toDF("row_id");
+        return new Result(events.join(broadcast(ids), events.col("row_id").equalTo(ids.col("row_id")), "left_anti"),
+                dropped.size(), perName);
+    }
+}

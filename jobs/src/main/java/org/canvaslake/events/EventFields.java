@@ -1,0 +1,186 @@
+package org.canvaslake.events;
+
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * Flattens one event into the columns of its {@code events.<event_name>} table, the same way in both passes of
+ * the job (discovering the fields and their types, then filling the rows):
+ * <ul>
+ *   <li>Canvas: metadata fields as {@code meta_<field>} (except event_name and event_time, which every table has
+ *       as typed columns), body fields by name, nested objects joined with {@code __}
+ *       ({@code progress__completed_at});</li>
+ *   <li>Caliper: the envelope's {@code sensor}, {@code send_time}, {@code data_version}, then the event's fields by
+ *       path ({@code actor__id}, {@code object__assignable__id}); the {@code extensions."com.instructure.canvas"}
+ *       level is shortened to {@code ext} ({@code actor__ext__user_login}); camelCase becomes snake_case.</li>
+ * </ul>
+ * Arrays and empty objects are kept as JSON text. Every id field ({@code *_id}, {@code id}) that holds a Canvas id
+ * also gets a {@code *_local_id} bigint column (global id modulo 10^13, or the id inside a Caliper URN).
+ */
+public final class EventFields {
+
+    /** Receives the flattened fields of one event. */
+    public interface Visitor {
+        void value(String column, JsonNode value);
+
+        void localId(String column, long localId);
+    }
+
+    /** Column names every per-type table has; a flattened field with one of these names gets an {@code f_} prefix. */
+    public static final Set<String> COMMON_COLUMNS = Set.of("event_id", "event_name", "format", "event_time",
+            "event_time_raw", "received_at", "source_object", "source_line", "source_index", "message_id", "dt");
+
+    private static final String CANVAS_EXTENSION = "com.instructure.canvas";
+    /** Ids that are not Canvas object ids: a local id column for them would mislead. */
+    private static final Set<String> NOT_ENTITY_IDS = Set.of("job_id", "meta_job_id", "request_id", "meta_request_id",
+            "session_id", "meta_session_id");
+
+    private final Map<String, String> snakeCache = new HashMap<>();
+
+    public void canvas(JsonNode event, Visitor visitor) {
+        Iterator<Map.Entry<String, JsonNode>> meta = event.path("metadata").fields();
+        while (meta.hasNext()) {
+            Map.Entry<String, JsonNode> e = meta.next();
+            String key = e.getKey();
+            if (key.equals("event_name") || key.equals("event_time")) {
+                continue;
+            }
+            walk("meta_" + snake(key), e.getValue(), false, visitor);
+        }
+        JsonNode body = event.get("body");
+        if (body != null && body.isObject()) {
+            walkChildren("", body, false, visitor);
+        } else if (body != null && !body.isNull()) {
+            visitor.value(column("body"), body);
+        }
+    }
+
+    /** A Caliper event; {@code envelope} may be null when the event came without one. */
+    public void caliper(JsonNode envelope, JsonNode item, Visitor visitor) {
+        if (envelope != null) {
+            Iterator<Map.Entry<String, JsonNode>> it = envelope.fields();
+            while (it.hasNext()) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (!e.getKey().equals("data")) {
+                    walk(snake(e.getKey()), e.getValue(), true, visitor);
+                }
+            }
+        }
+        Iterator<Map.Entry<String, JsonNode>> it = item.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String key = e.getKey();
+            if (key.equals("@context") || key.equals("id") || key.equals("eventTime")) {
+                continue;
+            }
+            if (key.equals("extensions") && e.getValue().isObject()) {
+                extensions("", e.getValue(), visitor);
+                continue;
+            }
+            walk(snake(key), e.getValue(), true, visitor);
+        }
+    }
+
+    private void walkChildren(String prefix, JsonNode object, boolean caliper, Visitor visitor) {
+        Iterator<Map.Entry<String, JsonNode>> it = object.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String key = e.getKey();
+            JsonNode value = e.getValue();
+            if (caliper && key.equals("extensions") && value.isObject()) {
+                extensions(prefix, value, visitor);
+                continue;
+            }
+            if (caliper && key.equals("@context")) {
+                continue;
+            }
+            walk(prefix + snake(key), value, caliper, visitor);
+        }
+    }
+
+    /** extensions."com.instructure.canvas" holds Canvas's own fields: its path is shortened to "ext". */
+    private void extensions(String prefix, JsonNode extensions, Visitor visitor) {
+        JsonNode canvas = extensions.get(CANVAS_EXTENSION);
+        if (canvas != null && canvas.isObject()) {
+            walkChildren(prefix + "ext__", canvas, true, visitor);
+        }
+        Iterator<Map.Entry<String, JsonNode>> other = extensions.fields();
+        while (other.hasNext()) {
+            Map.Entry<String, JsonNode> o = other.next();
+            if (!o.getKey().equals(CANVAS_EXTENSION)) {
+                walk(prefix + "ext__" + snake(o.getKey()), o.getValue(), true, visitor);
+            }
+        }
+    }
+
+    private void walk(String name, JsonNode value, boolean caliper, Visitor visitor) {
+        if (value.isObject() && value.size() > 0) {
+            walkChildren(name + "__", value, caliper, visitor);
+            return;
+        }
+        String column = column(name);
+        visitor.value(column, value);
+        if (isIdName(column) && !NOT_ENTITY_IDS.contains(column)) {
+            Long local = null;
+            if (value.isTextual()) {
+                local = CanvasId.localId(value.asText());
+            } else if (value.isIntegralNumber() && value.canConvertToLong() && value.longValue() >= 0) {
+                local = CanvasId.local(value.longValue());
+            }
+            if (local != null) {
+                visitor.localId(column(localIdName(column)), local);
+            }
+        }
+    }
+
+    static boolean isIdName(String column) {
+        return column.equals("id") || column.endsWith("_id");
+    }
+
+    /** {@code user_id} → {@code user_local_id}, {@code actor__id} → {@code actor__local_id}, {@code id} → {@code local_id}. */
+    static String localIdName(String idColumn) {
+        return idColumn.substring(0, idColumn.length() - 2) + "local_id";
+    }
+
+    private static String column(String name) {
+        if (COMMON_COLUMNS.contains(name)) {
+            return "f_" + name;
+        }
+        if (!name.isEmpty() && Character.isDigit(name.charAt(0))) {
+            return "f_" + name;
+        }
+        return name;
+    }
+
+    /** {@code dateCreated} → {@code date_created}; anything not a letter, digit or underscore → {@code _}. */
+    String snake(String key) {
+        String cached = snakeCache.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        StringBuilder out = new StringBuilder(key.length() + 4);
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (c >= 'A' && c <= 'Z') {
+                char prev = i > 0 ? key.charAt(i - 1) : 'A';
+                if ((prev >= 'a' && prev <= 'z') || (prev >= '0' && prev <= '9')) {
+                    out.append('_');
+                }
+                out.append((char) (c + 32));
+            } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_') {
+                out.append(c);
+            } else {
+                out.append('_');
+            }
+        }
+        String result = out.length() == 0 ? "_" : out.toString();
+        if (snakeCache.size() < 10_000) {
+            snakeCache.put(key, result);
+        }
+        return result;
+    }
+}

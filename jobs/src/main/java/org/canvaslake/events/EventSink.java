@@ -1,0 +1,52 @@
+package org.canvaslake.events;
+
+import java.util.List;
+
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.canvaslake.common.delta.DeltaTables;
+import org.canvaslake.common.delta.MergeResult;
+import org.canvaslake.common.delta.MergeSpec;
+
+/**
+ * Writes one table of the run in one commit: a table that does not exist yet is created by writing the rows (there
+ * is nothing to merge with), {@code --full} replaces the table, and otherwise the rows are MERGEd by key. Rows of
+ * a small run are gathered into few tasks first, so each writes one file per date instead of one per task.
+ */
+public final class EventSink {
+
+    /** What a write did. */
+    public record Outcome(long inserted, long updated, boolean created, List<String> addedColumns) {
+    }
+
+    public enum Mode { INCREMENTAL, REBUILD }
+
+    private EventSink() {
+    }
+
+    /**
+     * @param rows      the table's rows, unique by the spec's keys
+     * @param rowCount  how many rows that is (known from the parse summary; avoids counting again)
+     * @param fileGroups how many tasks write the files of a new or rebuilt table
+     */
+    public static Outcome write(SparkSession spark, Dataset<Row> rows, long rowCount, String path, MergeSpec spec,
+                                Mode mode, int fileGroups) {
+        if (mode == Mode.REBUILD) {
+            DeltaTables.overwrite(rows.coalesce(fileGroups), path, spec.partitionBy());
+            return new Outcome(rowCount, 0, true, List.of());
+        }
+        if (!DeltaTables.exists(spark, path)) {
+            DeltaTables.append(rows.coalesce(fileGroups), path, spec.partitionBy());
+            return new Outcome(rowCount, 0, true, List.of());
+        }
+        MergeResult r = DeltaTables.merge(spark, rows, path, spec);
+        return new Outcome(r.inserted(), r.updated(), false, r.addedColumns());
+    }
+
+    /** How many tasks should write {@code bytes}: one per target file size, at least 1, at most {@code max}. */
+    public static int fileGroups(long bytes, long targetFileBytes, int max) {
+        long groups = (bytes + targetFileBytes - 1) / targetFileBytes;
+        return (int) Math.max(1, Math.min(max, groups));
+    }
+}

@@ -1,0 +1,321 @@
+package org.canvaslake.events;
+
+import static org.apache.spark.sql.functions.col;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
+import org.canvaslake.common.cli.OptionSpec;
+import org.canvaslake.common.delta.DeltaTables;
+import org.canvaslake.common.delta.MergeSpec;
+import org.canvaslake.common.job.CrashPoints;
+import org.canvaslake.common.job.JobContext;
+import org.canvaslake.common.job.SparkJob;
+import org.canvaslake.common.lake.Lake;
+import org.canvaslake.common.lake.LakeCatalog;
+import org.canvaslake.common.report.RunReport;
+import org.canvaslake.common.spark.SparkSessionFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code canvaslake events}: compacts landed live events into Delta.
+ *
+ * <pre>
+ *   RawObjectStore.list ─ EventsLedger.pending ─▶ RawEventSource (parse, cached)
+ *        ─▶ ParseSummary (objects, fields per event name)      ─▶ EventsLedger.record (last)
+ *        ─▶ Deduplication ─▶ LiveStreamTable  ─▶ EventSink ─▶ events.live_stream
+ *                         ─▶ TypedRows        ─▶ EventSink ─▶ events.&lt;event_name&gt;
+ *        ─▶ QuarantineTable                   ─▶ EventSink ─▶ events._quarantine
+ * </pre>
+ *
+ * Every table gets one commit per run (created, rebuilt with {@code --full}, or MERGEd by key); the ledger is
+ * written after all of them, so a crash anywhere leaves objects to be read again, never lost, and MERGE keeps them
+ * from doubling.
+ */
+public final class EventsJob extends SparkJob {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EventsJob.class);
+
+    /** Crash point between the data and the ledger (see {@link CrashPoints}). */
+    public static final String CRASH_BEFORE_LEDGER = "events.before_ledger";
+    /** Crash point prefix: right after the named table's commit ({@code events.after_table.events.live_stream}). */
+    public static final String CRASH_AFTER_TABLE = "events.after_table.";
+
+    /**
+     * Session settings for the run: small cached batches, so each holds one event type and a per-type table reads
+     * only its own; several open files per write task, so date partitions are written without sorting; no copy of
+     * MERGE sources.
+     */
+    private static final Map<String, String> SETTINGS = Map.of(
+            "spark.sql.inMemoryColumnarStorage.batchSize", "2000",
+            "spark.sql.maxConcurrentOutputFileWriters", "64",
+            // MERGE sources here are the cached parse (deterministic): no need for Delta to copy them first
+            "spark.databricks.delta.merge.materializeSource", "none");
+
+    private static final long LIVE_STREAM_ROW_BYTES = 2048;
+    private static final long TYPED_ROW_BYTES = 1024;
+
+    @Override
+    protected String name() {
+        return "events";
+    }
+
+    @Override
+    protected String summary() {
+        return "Compact landed live events (Canvas and Caliper) into Delta: events.live_stream, events.<event_name>,"
+                + " events._quarantine; incremental through _meta.events_ledger";
+    }
+
+    @Override
+    protected String usage() {
+        return "events [--lake DIR|s3://...] [--raw LOCATION] [--full]";
+    }
+
+    @Override
+    protected List<OptionSpec> jobOptions() {
+        return EventsOptions.SPECS;
+    }
+
+    @Override
+    protected void execute(JobContext context) throws Exception {
+        EventsOptions options = EventsOptions.from(context.options(), context.lake());
+        run(context.spark(), context.lake(), options, context.report());
+    }
+
+    void run(SparkSession spark, Lake lake, EventsOptions options, RunReport report) throws Exception {
+        long started = System.nanoTime();
+        RawObjectStore store = new RawObjectStore(spark.sparkContext().hadoopConfiguration());
+        List<RawObject> listed = store.list(options.raw());
+        EventsLedger ledger = new EventsLedger(spark, lake);
+        List<RawObject> todo = options.full() ? listed : ledger.pending(listed);
+        report.counter("raw_objects_listed", listed.size());
+        report.counter("raw_objects", todo.size());
+        LOG.info("events: {} raw objects under {}, {} to read{} ({} ms)", listed.size(), options.raw(), todo.size(),
+                options.full() ? " (full rebuild)" : "", ms(started));
+        if (todo.isEmpty()) {
+            report.note("No new raw objects under " + options.raw() + "; nothing to do.");
+            return;
+        }
+        Map<String, String> previous = apply(spark, SETTINGS);
+        Dataset<Row> parsed = RawEventSource.read(spark, store, todo);
+        try {
+            long parseStart = System.nanoTime();
+            ParseSummary summary = ParseSummary.collect(parsed);
+            report.counter("raw_bytes", summary.bytes());
+            report.counter("raw_lines", summary.lines());
+            report.counter("events_read", summary.events());
+            report.counter("timestamps_unparsed", summary.unparsedTimes());
+            report.counter("timestamps_unparsed_fields", summary.unparsedFieldTimes());
+            for (ParseSummary.ObjectRead failed : summary.failedObjects()) {
+                report.fail(failed.path(), failed.error());
+            }
+            long quarantined = 0;
+            for (Row r : parsed.where(col("kind").equalTo(ParsedRecords.QUARANTINE)).groupBy("reason").count()
+                    .collectAsList()) {
+                report.counter("quarantined." + r.getString(0), r.getLong(1));
+                quarantined += r.getLong(1);
+            }
+            report.counter("quarantined", quarantined);
+            LOG.info("events: read {} objects ({} bytes, {} lines): {} events of {} types, {} quarantined, {} unreadable"
+                    + " ({} ms)", summary.objects().size(), summary.bytes(), summary.lines(), summary.events(),
+                    summary.names().size(), quarantined, summary.failedObjects().size(), ms(parseStart));
+
+            Dataset<Row> events = parsed.where(col("kind").equalTo(ParsedRecords.EVENT));
+            long dedupStart = System.nanoTime();
+            Deduplication.Result unique = Deduplication.apply(events);
+            report.counter("duplicates_in_run", unique.dropped());
+            LOG.info("events: {} duplicates within the run dropped ({} ms)", unique.dropped(), ms(dedupStart));
+
+            List<TableWrite> writes = plan(spark, lake, options, report, summary, unique, parsed);
+            boolean allWritten = writeAll(writes, options.writeThreads(), report);
+            if (!allWritten) {
+                report.note("The ledger was not updated: the objects of this run are read again next run.");
+                return;
+            }
+            if (SparkSessionFactory.usesGlueDataCatalog()) {
+                // makes new tables visible to Athena; locally `canvaslake sql` registers what it finds by itself
+                writes.forEach(w -> LakeCatalog.register(spark, lake, w.table()));
+            }
+            CrashPoints.check(CRASH_BEFORE_LEDGER);
+            List<ParseSummary.ObjectRead> done = summary.objects().stream().filter(o -> !o.failed()).toList();
+            ledger.record(done, report.runId(), options.full());
+            LOG.info("events: ledger {} records {} objects; run done in {} ms", EventsLedger.NAME, done.size(),
+                    ms(started));
+        } finally {
+            parsed.unpersist();
+            restore(spark, previous);
+        }
+    }
+
+    /** One table to write in this run. */
+    private record TableWrite(String table, Callable<EventSink.Outcome> write, long rows) {
+    }
+
+    private List<TableWrite> plan(SparkSession spark, Lake lake, EventsOptions options, RunReport report,
+                                  ParseSummary summary, Deduplication.Result unique, Dataset<Row> parsed) {
+        EventSink.Mode mode = options.full() ? EventSink.Mode.REBUILD : EventSink.Mode.INCREMENTAL;
+        int maxGroups = Math.max(1, spark.sparkContext().defaultParallelism());
+        List<TableWrite> writes = new ArrayList<>();
+
+        long liveRows = summary.events() - unique.dropped();
+        TreeSet<String> allDates = new TreeSet<>();
+        summary.names().values().forEach(n -> allDates.addAll(n.dates().keySet()));
+        MergeSpec liveSpec = eventSpec(allDates, summary.unparsedTimes() > 0);
+        String livePath = lake.table(LiveStreamTable.NAME);
+        Dataset<Row> liveRowsData = LiveStreamTable.rows(unique.events());
+        int liveGroups = EventSink.fileGroups(liveRows * LIVE_STREAM_ROW_BYTES, options.targetFileBytes(), maxGroups);
+        writes.add(new TableWrite(LiveStreamTable.NAME, () -> EventSink.write(spark, liveRowsData, liveRows, livePath,
+                liveSpec, mode, liveGroups), liveRows));
+
+        LongAccumulator unconverted = spark.sparkContext().longAccumulator("events.unconverted_values");
+        Map<String, List<String>> tables = EventTypeTables.byTable(summary.names().keySet());
+        for (Map.Entry<String, List<String>> t : tables.entrySet()) {
+            String table = t.getKey();
+            List<String> names = t.getValue();
+            String path = lake.table(table);
+            Map<String, FieldType> seen = new LinkedHashMap<>();
+            TreeSet<String> dates = new TreeSet<>();
+            long rows = 0;
+            boolean unparsed = false;
+            for (String n : names) {
+                ParseSummary.NameSeen s = summary.names().get(n);
+                s.fields().forEach((f, type) -> seen.merge(f, type, FieldType::merge));
+                dates.addAll(s.dates().keySet());
+                rows += s.events() - unique.droppedPerName().getOrDefault(n, 0L);
+                unparsed |= s.unparsedTimes() > 0;
+            }
+            StructType existing = mode == EventSink.Mode.INCREMENTAL && DeltaTables.exists(spark, path)
+                    ? DeltaTables.read(spark, path).schema() : null;
+            EventTypeTables.Plan plan = EventTypeTables.plan(existing, seen);
+            if (!plan.newColumns().isEmpty()) {
+                report.counter("new_fields", plan.newColumns().size());
+                report.count(table, "new_columns", plan.newColumns().size());
+                report.note(table + " gains " + plan.newColumns().size() + " column(s) for new fields: "
+                        + String.join(", ", plan.newColumns()));
+            }
+            if (!plan.conflicts().isEmpty()) {
+                report.note(table + ": fields whose type differs from the table: " + String.join("; ", plan.conflicts()));
+            }
+            Dataset<Row> input = unique.events().where(col("event_name").isin(names.toArray()))
+                    .selectExpr(TypedRows.inputColumns().toArray(String[]::new));
+            JavaRDD<Row> typed = input.javaRDD().mapPartitions(new TypedRows(plan.schema(), plan.columnTypes(),
+                    unconverted, SparkTime.java8(spark)));
+            Dataset<Row> data = spark.createDataFrame(typed, plan.schema());
+            long tableRows = rows;
+            int groups = EventSink.fileGroups(rows * TYPED_ROW_BYTES, options.targetFileBytes(), maxGroups);
+            MergeSpec spec = eventSpec(dates, unparsed);
+            writes.add(new TableWrite(table, () -> EventSink.write(spark, data, tableRows, path, spec, mode, groups),
+                    rows));
+        }
+
+        long quarantineRows = report.counter("quarantined");
+        if (quarantineRows > 0 || mode == EventSink.Mode.REBUILD) {
+            String path = lake.table(QuarantineTable.NAME);
+            Dataset<Row> data = QuarantineTable.rows(parsed, report.runId());
+            MergeSpec spec = MergeSpec.on("quarantine_id").ignoringInComparison("run_id").partitionBy("dt");
+            writes.add(new TableWrite(QuarantineTable.NAME, () -> EventSink.write(spark, data, quarantineRows, path,
+                    spec, mode, 1), quarantineRows));
+        }
+        return writes;
+    }
+
+    /**
+     * MERGE by event id, keeping the earliest-received copy, reading only the target's partitions this run can
+     * touch: an event's date follows from its content (its event time), so a stored copy sits in the same partition;
+     * events whose time did not parse are dated by receipt, so for them the rows without an event time are read too.
+     */
+    static MergeSpec eventSpec(java.util.Set<String> dates, boolean withUnparsedTimes) {
+        String in = dates.stream().map(d -> "DATE'" + d + "'").collect(Collectors.joining(", "));
+        // no dates: a run without events (only unreadable objects) MERGEs nothing; "IN ()" would not parse
+        String dated = dates.isEmpty() ? "FALSE" : "t.dt IN (" + in + ")";
+        String filter = dated + (withUnparsedTimes ? " OR t.event_time IS NULL" : "");
+        return MergeSpec.on("event_id").updateWhen(Deduplication.EARLIER_ARRIVAL).partitionBy("dt")
+                .targetFilter(filter);
+    }
+
+    private boolean writeAll(List<TableWrite> writes, int threads, RunReport report) throws InterruptedException {
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, Math.max(1, writes.size())), r -> {
+            Thread t = new Thread(r, "events-writer");
+            t.setDaemon(true);
+            return t;
+        });
+        boolean ok = true;
+        try {
+            Map<TableWrite, Future<EventSink.Outcome>> futures = new LinkedHashMap<>();
+            for (TableWrite w : writes) {
+                futures.put(w, pool.submit(() -> {
+                    long start = System.nanoTime();
+                    EventSink.Outcome o = w.write().call();
+                    // this table committed, others maybe not yet, the ledger certainly not
+                    CrashPoints.check(CRASH_AFTER_TABLE + w.table());
+                    LOG.info("events: {} {}: {} rows, {} inserted, {} updated{} ({} ms)", o.created() ? "wrote" : "merged",
+                            w.table(), w.rows(), o.inserted(), o.updated(),
+                            o.addedColumns().isEmpty() ? "" : ", columns added " + o.addedColumns(), ms(start));
+                    return o;
+                }));
+            }
+            for (Map.Entry<TableWrite, Future<EventSink.Outcome>> f : futures.entrySet()) {
+                String table = f.getKey().table();
+                try {
+                    EventSink.Outcome o = f.getValue().get();
+                    report.count(table, "rows_in_run", f.getKey().rows());
+                    report.count(table, "inserted", o.inserted());
+                    report.count(table, "updated", o.updated());
+                    if (table.equals(LiveStreamTable.NAME) && !o.created()) {
+                        report.counter("duplicates_already_in_lake", f.getKey().rows() - o.inserted() - o.updated());
+                    }
+                    if (o.created()) {
+                        report.counter("tables_written_whole", 1);
+                    }
+                } catch (ExecutionException e) {
+                    ok = false;
+                    Throwable cause = e.getCause() == null ? e : e.getCause();
+                    LOG.error("events: writing {} failed", table, cause);
+                    report.fail(table, cause.getClass().getSimpleName() + ": " + cause.getMessage());
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return ok;
+    }
+
+    private static Map<String, String> apply(SparkSession spark, Map<String, String> settings) {
+        Map<String, String> previous = new LinkedHashMap<>();
+        settings.forEach((k, v) -> {
+            previous.put(k, spark.conf().get(k, null));
+            spark.conf().set(k, v);
+        });
+        return previous;
+    }
+
+    private static void restore(SparkSession spark, Map<String, String> previous) {
+        previous.forEach((k, v) -> {
+            if (v == null) {
+                spark.conf().unset(k);
+            } else {
+                spark.conf().set(k, v);
+            }
+        });
+    }
+
+    private static long ms(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+}

@@ -1,0 +1,90 @@
+package org.canvaslake.events;
+
+import static org.apache.spark.sql.functions.col;
+
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.canvaslake.common.delta.DeltaTables;
+import org.canvaslake.common.delta.MergeResult;
+import org.canvaslake.common.delta.MergeSpec;
+import org.canvaslake.common.lake.Lake;
+
+/**
+ * {@code _meta.events_ledger}: which raw objects have been compacted, by which run, with what they held. Written
+ * only after every table of the run is committed, so a crash in between makes the next run read those objects again
+ * (and MERGE makes that harmless). Objects are immutable once landed (a retried lander batch rewrites the same
+ * messages under the same name), so the path identifies an object.
+ */
+public final class EventsLedger {
+
+    public static final String NAME = "_meta.events_ledger";
+
+    static final StructType SCHEMA = new StructType()
+            .add("object", DataTypes.StringType, false)
+            .add("size", DataTypes.LongType)
+            .add("modified_at", DataTypes.TimestampType)
+            .add("lines", DataTypes.LongType)
+            .add("events", DataTypes.LongType)
+            .add("quarantined", DataTypes.LongType)
+            .add("run_id", DataTypes.StringType)
+            .add("compacted_at", DataTypes.TimestampType);
+
+    private final SparkSession spark;
+    private final String path;
+
+    public EventsLedger(SparkSession spark, Lake lake) {
+        this.spark = spark;
+        this.path = lake.table(NAME);
+    }
+
+    /** The objects already compacted. */
+    public Set<String> compacted() {
+        if (!DeltaTables.exists(spark, path)) {
+            return Set.of();
+        }
+        Set<String> out = new HashSet<>();
+        for (Row r : DeltaTables.read(spark, path).select(col("object")).collectAsList()) {
+            out.add(r.getString(0));
+        }
+        return out;
+    }
+
+    /** The objects of {@code listed} not compacted yet. */
+    public List<RawObject> pending(List<RawObject> listed) {
+        Set<String> done = compacted();
+        return listed.stream().filter(o -> !done.contains(o.path())).toList();
+    }
+
+    /** Records the objects as compacted (replacing the whole ledger when {@code full}). Returns rows written. */
+    public long record(List<ParseSummary.ObjectRead> objects, String runId, boolean full) {
+        Timestamp now = Timestamp.from(Instant.now());
+        List<Row> rows = new ArrayList<>();
+        for (ParseSummary.ObjectRead o : objects) {
+            rows.add(RowFactory.create(o.path(), o.size(), Timestamp.from(o.modifiedAt()), o.lines(), o.events(),
+                    o.quarantined(), runId, now));
+        }
+        Dataset<Row> data = spark.createDataFrame(rows, SCHEMA);
+        if (full) {
+            DeltaTables.overwrite(data, path, List.of());
+            return rows.size();
+        }
+        if (!DeltaTables.exists(spark, path)) {
+            DeltaTables.append(data, path, List.of());
+            return rows.size();
+        }
+        MergeResult r = DeltaTables.merge(spark, data, path,
+                MergeSpec.on("object").ignoringInComparison("run_id", "compacted_at"));
+        return r.inserted() + r.updated();
+    }
+}

@@ -1,0 +1,57 @@
+package org.canvaslake.events;
+
+import java.util.List;
+
+import org.canvaslake.common.cli.OptionSpec;
+import org.canvaslake.common.cli.Options;
+import org.canvaslake.common.cli.UsageException;
+import org.canvaslake.common.lake.Lake;
+
+/**
+ * Every option of {@code canvaslake events}, parsed once.
+ *
+ * @param raw            where the raw objects are (our landed envelopes or any of the layouts the job reads)
+ * @param full           rebuild every table from all raw objects instead of reading only new ones
+ * @param targetFileMb   roughly how big a written file should get; small runs write one file per date
+ * @param writeThreads   how many tables are written at the same time
+ */
+public record EventsOptions(String raw, boolean full, int targetFileMb, int writeThreads) {
+
+    public static final List<OptionSpec> SPECS = List.of(
+            OptionSpec.flag("full", "Rebuild every events table from all raw objects (the ledger is ignored and "
+                    + "rewritten); without it only objects not yet in _meta.events_ledger are read"),
+            OptionSpec.value("raw", null, "Where the raw objects are, if not <lake>/raw/live_events: a directory or "
+                    + "s3:// prefix of landed envelopes, bare event JSON lines, SQS dumps (aws sqs receive-message "
+                    + "output) or Firehose objects; gzip or plain"),
+            OptionSpec.value("target-file-mb", "128", "Approximate size of the data files written; a run with less "
+                    + "data writes one file per event date"),
+            OptionSpec.value("write-threads", "4", "How many tables are written at the same time"));
+
+    public EventsOptions {
+        if (targetFileMb < 1) {
+            throw new UsageException("--target-file-mb must be at least 1, got " + targetFileMb);
+        }
+        if (writeThreads < 1) {
+            throw new UsageException("--write-threads must be at least 1, got " + writeThreads);
+        }
+    }
+
+    public static EventsOptions from(Options options, Lake lake) {
+        String raw = options.get("raw").filter(s -> !s.isBlank()).map(EventsOptions::location)
+                .orElse(lake.raw("live_events"));
+        return new EventsOptions(raw, options.flag("full"), options.getInt("target-file-mb"),
+                options.getInt("write-threads"));
+    }
+
+    /** A local directory in Hadoop's form ({@code file:/abs}), anything with a scheme as given. */
+    private static String location(String given) {
+        if (given.contains("://") || given.startsWith("file:")) {
+            return given.endsWith("/") ? given.substring(0, given.length() - 1) : given;
+        }
+        return Lake.at(given).root();
+    }
+
+    public long targetFileBytes() {
+        return targetFileMb * 1024L * 1024L;
+    }
+}

@@ -1,0 +1,139 @@
+package org.canvaslake.events;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.RemoteIterator;
+
+/**
+ * Lists and reads raw objects, locally through java.nio (fast, no checksum side files) and anywhere else (S3)
+ * through the Hadoop file system Spark is configured with. Serializable so that executors read the objects
+ * themselves: it carries the Hadoop settings as plain strings.
+ */
+public final class RawObjectStore implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    private final Map<String, String> hadoopSettings;
+    private transient Configuration configuration;
+
+    public RawObjectStore(Configuration conf) {
+        Map<String, String> settings = new HashMap<>();
+        conf.iterator().forEachRemaining(e -> settings.put(e.getKey(), e.getValue()));
+        this.hadoopSettings = settings;
+        this.configuration = conf;
+    }
+
+    /**
+     * Every object under {@code location} (recursively), sorted by path. Names starting with {@code .} or {@code _}
+     * (temporary files of a write in progress, checksums, markers) are skipped.
+     */
+    public List<RawObject> list(String location) {
+        List<RawObject> out = new ArrayList<>();
+        try {
+            if (isLocal(location)) {
+                Path root = localPath(location);
+                if (!Files.isDirectory(root)) {
+                    return out;
+                }
+                try (Stream<Path> walk = Files.walk(root)) {
+                    walk.forEach(p -> {
+                        String name = p.getFileName().toString();
+                        if (name.startsWith(".") || name.startsWith("_")) {
+                            return;
+                        }
+                        try {
+                            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+                            if (a.isRegularFile()) {
+                                // Hadoop's form of a local path (file:/abs/path), as the lake's own paths
+                                out.add(new RawObject("file:" + p.toAbsolutePath(), a.size(),
+                                        a.lastModifiedTime().toMillis()));
+                            }
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    });
+                }
+            } else {
+                org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(location);
+                FileSystem fs = root.getFileSystem(configuration());
+                if (!fs.exists(root)) {
+                    return out;
+                }
+                RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
+                while (it.hasNext()) {
+                    LocatedFileStatus s = it.next();
+                    String name = s.getPath().getName();
+                    if (s.isFile() && !name.startsWith(".") && !name.startsWith("_")) {
+                        out.add(new RawObject(s.getPath().toString(), s.getLen(), s.getModificationTime()));
+                    }
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            throw new IllegalStateException("Cannot list the raw objects under " + location + ": " + e.getMessage()
+                    + ". Check that the location exists and that this job may read it (--raw / --lake).", e);
+        }
+        out.sort((a, b) -> a.path().compareTo(b.path()));
+        return out;
+    }
+
+    /** The object's content as text, gunzipped when it is gzip (by its magic bytes, whatever its name). */
+    public String readText(RawObject object) throws IOException {
+        byte[] bytes;
+        if (isLocal(object.path())) {
+            bytes = Files.readAllBytes(localPath(object.path()));
+        } else {
+            org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(object.path());
+            try (InputStream in = p.getFileSystem(configuration()).open(p)) {
+                bytes = in.readAllBytes();
+            }
+        }
+        return decode(bytes);
+    }
+
+    static String decode(byte[] bytes) throws IOException {
+        if (bytes.length >= 2 && (bytes[0] & 0xff) == 0x1f && (bytes[1] & 0xff) == 0x8b) {
+            // GZIPInputStream reads concatenated gzip members too (objects appended to by some tools)
+            try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(bytes), 1 << 16)) {
+                ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(1024, bytes.length * 5));
+                in.transferTo(out);
+                return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+            }
+        }
+        return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private Configuration configuration() {
+        if (configuration == null) {
+            Configuration conf = new Configuration(false);
+            hadoopSettings.forEach(conf::set);
+            configuration = conf;
+        }
+        return configuration;
+    }
+
+    static boolean isLocal(String location) {
+        return location.startsWith("file:");
+    }
+
+    /** {@code file:/x}, {@code file:///x} → {@code /x} (not through URI: paths may hold spaces). */
+    static Path localPath(String location) {
+        return Path.of(location.substring("file:".length()));
+    }
+}

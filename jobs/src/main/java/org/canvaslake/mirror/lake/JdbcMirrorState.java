@@ -1,0 +1,94 @@
+package org.canvaslake.mirror.lake;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.OptionalLong;
+
+/**
+ * {@link MirrorState} in a small table of the target database ({@code canvaslake_mirror_state} in its default
+ * schema). Kept beside the mirrored rows on purpose: a restored or re-created database loses the rows and the
+ * state together, and the next run then reloads in full instead of skipping what it believes is there.
+ * Plain SQL that PostgreSQL and MariaDB both accept.
+ */
+public final class JdbcMirrorState implements MirrorState {
+
+    public static final String DEFAULT_TABLE = "canvaslake_mirror_state";
+
+    private final TableLoaders.Target target;
+    private final String table;
+
+    public JdbcMirrorState(TableLoaders.Target target, String table) {
+        if (!table.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+            throw new IllegalArgumentException("Mirror state table name must be letters, digits and _, got '"
+                    + table + "'");
+        }
+        this.target = target;
+        this.table = table;
+    }
+
+    @Override
+    public OptionalLong version(String lakeTable) {
+        try (Connection c = connect()) {
+            create(c);
+            try (PreparedStatement s = c.prepareStatement("SELECT delta_version FROM " + table
+                    + " WHERE lake_table = ?")) {
+                s.setString(1, lakeTable);
+                try (ResultSet r = s.executeQuery()) {
+                    return r.next() ? OptionalLong.of(r.getLong(1)) : OptionalLong.empty();
+                }
+            }
+        } catch (SQLException e) {
+            throw failure("read the mirror state of " + lakeTable, e);
+        }
+    }
+
+    @Override
+    public void save(String lakeTable, String targetTable, long version, String runId) {
+        try (Connection c = connect()) {
+            create(c);
+            c.setAutoCommit(false);
+            try (PreparedStatement d = c.prepareStatement("DELETE FROM " + table + " WHERE lake_table = ?");
+                 PreparedStatement i = c.prepareStatement("INSERT INTO " + table
+                         + " (lake_table, target_table, delta_version, mirrored_at, run_id) VALUES (?, ?, ?, ?, ?)")) {
+                d.setString(1, lakeTable);
+                d.executeUpdate();
+                i.setString(1, lakeTable);
+                i.setString(2, targetTable);
+                i.setLong(3, version);
+                i.setString(4, Instant.now().toString());
+                i.setString(5, runId);
+                i.executeUpdate();
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw failure("save the mirror state of " + lakeTable, e);
+        }
+    }
+
+    private void create(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS " + table + " (lake_table VARCHAR(200) NOT NULL PRIMARY KEY, "
+                    + "target_table VARCHAR(400) NOT NULL, delta_version BIGINT NOT NULL, "
+                    + "mirrored_at VARCHAR(40) NOT NULL, run_id VARCHAR(100))");
+        }
+    }
+
+    private Connection connect() throws SQLException {
+        return DriverManager.getConnection(target.jdbcUrl(), target.user(),
+                target.password() == null ? null : target.password().reveal());
+    }
+
+    private IllegalStateException failure(String what, SQLException e) {
+        return new IllegalStateException("Cannot " + what + " in table " + table + " of " + target.jdbcUrl() + ": "
+                + e.getMessage() + " (check --jdbc-url, --jdbc-user and the password, and that the user may "
+                + "create tables there)", e);
+    }
+}

@@ -1,0 +1,158 @@
+package org.canvaslake.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.canvaslake.events.EventsJobTest.run;
+import static org.canvaslake.events.EventsJobTest.table;
+import static org.canvaslake.events.EventsJobTest.version;
+
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.canvaslake.cli.SandboxEventsCommand;
+import org.canvaslake.common.json.Json;
+import org.canvaslake.common.report.RunReport;
+import org.canvaslake.common.testing.SparkTest;
+import org.canvaslake.lander.LiveEventMessage;
+import org.canvaslake.sandbox.LiveEventGenerator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * Sandbox events (with redeliveries, re-serialised copies, late and malformed messages) through several runs:
+ * duplicates dropped, only new objects read, a crash before the ledger recovered, a re-read changing nothing, and
+ * a --full rebuild equal to the incremental result.
+ */
+@ExtendWith(SparkTest.class)
+class EventsIncrementalTest {
+
+    private static final String[] TYPES = {"grade_change", "discussion_entry_created"};
+
+    private static LiveEventGenerator generator(long seed) {
+        return SandboxEventsCommand.generator(seed).only(TYPES).duplicateShare(0.15).malformedShare(0.03)
+                .lateShare(0.05).days(2);
+    }
+
+    /**
+     * The distinct events among generated messages, computed here without the job's code: Canvas events by their
+     * canonical JSON, Caliper events by data id and name; malformed or nameless messages are not events.
+     */
+    private static Set<String> distinctEvents(List<LiveEventGenerator.Message> messages) {
+        Set<String> keys = new HashSet<>();
+        for (LiveEventGenerator.Message m : messages) {
+            JsonNode body;
+            try {
+                body = Json.parse(m.body());
+            } catch (RuntimeException e) {
+                continue;
+            }
+            if (body.path("metadata").path("event_name").isTextual()) {
+                keys.add(Json.canonical(body));
+            } else if (body.path("data").isArray() && m.attributes().containsKey("event_name")) {
+                keys.add(body.path("data").get(0).path("id").asText() + m.attributes().get("event_name"));
+            }
+        }
+        return keys;
+    }
+
+    private static List<Row> sorted(SparkSession spark, Path lake, String name, String... drop) {
+        return table(spark, lake, name).drop(drop).orderBy(table(spark, lake, name).columns()[0]).collectAsList();
+    }
+
+    @Test
+    void duplicatesDroppedNewObjectsOnlyCrashRecoveredAndFullRebuildEqual(SparkSession spark, @TempDir Path dir)
+            throws Exception {
+        Path lake = dir.resolve("lake");
+        List<LiveEventGenerator.Message> first = generator(1).list(400);
+        SandboxEventsCommand.land(generator(1), 400, lake, 10);
+
+        RunReport one = run(spark, lake);
+        assertThat(one.failures()).isEmpty();
+        Set<String> expected = distinctEvents(first);
+        assertThat(table(spark, lake, LiveStreamTable.NAME).count()).isEqualTo(expected.size());
+        assertThat(one.counter("duplicates_in_run")).isEqualTo(one.counter("events_read") - expected.size())
+                .isGreaterThan(10);
+        assertThat(one.counter("quarantined")).isGreaterThan(0)
+                .isEqualTo(table(spark, lake, QuarantineTable.NAME).count());
+        long typed = table(spark, lake, "events.grade_change").count()
+                + table(spark, lake, "events.discussion_entry_created").count();
+        assertThat(typed).isEqualTo(expected.size());
+        long objectsFirst = one.counter("raw_objects");
+
+        // new objects arrive, among them a late redelivery of 20 messages of the first run; the run dies after
+        // writing the data, before the ledger
+        List<LiveEventGenerator.Message> second = generator(2).list(300);
+        SandboxEventsCommand.land(generator(2), 300, lake, 10);
+        RawInput.land(lake, first.subList(100, 120).stream().map(m -> new LiveEventMessage(m.messageId(),
+                m.receivedAt(), m.attributes(), m.body())).toList(), 20);
+        System.setProperty("canvaslake.crashAt", EventsJob.CRASH_BEFORE_LEDGER);
+        RunReport crashed;
+        try {
+            crashed = run(spark, lake);
+        } finally {
+            System.clearProperty("canvaslake.crashAt");
+        }
+        assertThat(crashed.failures()).extracting(RunReport.Failure::message)
+                .anySatisfy(m -> assertThat(m).contains(EventsJob.CRASH_BEFORE_LEDGER));
+        // the redelivered events were in the lake already: only the second set's events were new
+        assertThat(crashed.tableCount(LiveStreamTable.NAME, "inserted")).isEqualTo(distinctEvents(second).size());
+        assertThat(crashed.counter("duplicates_already_in_lake")).isGreaterThan(0);
+
+        // the next run reads the same new objects again (the ledger did not record them) and nothing doubles
+        RunReport two = run(spark, lake);
+        assertThat(two.failures()).isEmpty();
+        assertThat(two.counter("raw_objects")).isEqualTo(crashed.counter("raw_objects"))
+                .isEqualTo(two.counter("raw_objects_listed") - objectsFirst);
+        Set<String> all = new HashSet<>(expected);
+        all.addAll(distinctEvents(second));
+        assertThat(table(spark, lake, LiveStreamTable.NAME).count()).isEqualTo(all.size());
+        assertThat(table(spark, lake, LiveStreamTable.NAME).select("event_id").distinct().count())
+                .isEqualTo(all.size());
+        // the crashed run had written them all
+        assertThat(two.tableCount(LiveStreamTable.NAME, "inserted")).isZero();
+
+        // nothing new: nothing read, nothing written
+        long v = version(spark, lake, LiveStreamTable.NAME);
+        assertThat(run(spark, lake).counter("raw_objects")).isZero();
+        assertThat(version(spark, lake, LiveStreamTable.NAME)).isEqualTo(v);
+
+        // a --full rebuild from all raw objects gives the same tables
+        List<Row> live = sorted(spark, lake, LiveStreamTable.NAME);
+        List<Row> grades = sorted(spark, lake, "events.grade_change");
+        List<Row> quarantine = sorted(spark, lake, QuarantineTable.NAME, "run_id");
+        RunReport full = run(spark, lake, "--full");
+        assertThat(full.failures()).isEmpty();
+        assertThat(full.counter("raw_objects")).isEqualTo(full.counter("raw_objects_listed"));
+        assertThat(sorted(spark, lake, LiveStreamTable.NAME)).containsExactlyElementsOf(live);
+        assertThat(sorted(spark, lake, "events.grade_change")).containsExactlyElementsOf(grades);
+        assertThat(sorted(spark, lake, QuarantineTable.NAME, "run_id")).containsExactlyElementsOf(quarantine);
+        assertThat(table(spark, lake, EventsLedger.NAME).count()).isEqualTo(full.counter("raw_objects"));
+    }
+
+    @Test
+    void readingCompactedObjectsAgainChangesNothing(SparkSession spark, @TempDir Path dir) throws Exception {
+        Path lake = dir.resolve("lake");
+        SandboxEventsCommand.land(generator(3), 200, lake, 10);
+        assertThat(run(spark, lake).failures()).isEmpty();
+        List<Row> live = sorted(spark, lake, LiveStreamTable.NAME);
+
+        // forget the ledger: every object is read again and MERGEd onto what is there
+        try (var files = java.nio.file.Files.walk(lake.resolve("_meta/events_ledger"))) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.delete(p);
+            }
+        }
+        RunReport again = run(spark, lake);
+        assertThat(again.failures()).isEmpty();
+        assertThat(again.tableCount(LiveStreamTable.NAME, "inserted")).isZero();
+        assertThat(again.tableCount(LiveStreamTable.NAME, "updated")).isZero();
+        assertThat(again.counter("duplicates_already_in_lake")).isEqualTo(live.size());
+        assertThat(sorted(spark, lake, LiveStreamTable.NAME)).containsExactlyElementsOf(live);
+    }
+}

@@ -1,0 +1,155 @@
+package org.canvaslake.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.apache.spark.sql.functions.col;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.canvaslake.common.cli.Options;
+import org.canvaslake.common.delta.DeltaTables;
+import org.canvaslake.common.lake.Lake;
+import org.canvaslake.common.lake.LakeCatalog;
+import org.canvaslake.common.report.RunReport;
+import org.canvaslake.common.testing.Fixtures;
+import org.canvaslake.common.testing.SparkTest;
+import org.canvaslake.lander.LiveEventMessage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.delta.tables.DeltaTable;
+
+/** The fixtures of Instructure through the whole job: landed as the lander lands them, compacted, read back. */
+@ExtendWith(SparkTest.class)
+class EventsJobTest {
+
+    static final String TOKEN = "111~sGvKF4Yzr2AqdwShKj7CwwopgwJuMFONBqWu44Upk1F4jgkFvpXc9HY20PCU5r0";
+
+    static RunReport run(SparkSession spark, Path lake, String... more) {
+        EventsJob job = new EventsJob();
+        List<String> args = new ArrayList<>(List.of("--lake", lake.toString()));
+        args.addAll(List.of(more));
+        Options options = Options.parse(job.spec(), args);
+        return job.runWith(spark, options, job.runReport(options));
+    }
+
+    static Dataset<Row> table(SparkSession spark, Path lake, String name) {
+        return DeltaTables.read(spark, Lake.at(lake.toString()).table(name));
+    }
+
+    static long version(SparkSession spark, Path lake, String name) {
+        return DeltaTable.forPath(spark, Lake.at(lake.toString()).table(name)).history(1).first().getLong(0);
+    }
+
+    static List<LiveEventMessage> allFixtures() {
+        List<LiveEventMessage> messages = new ArrayList<>(RawInput.fixtureMessages("canvas",
+                Instant.parse("2026-09-01T10:00:00Z")));
+        messages.addAll(RawInput.fixtureMessages("caliper", Instant.parse("2026-09-01T11:00:00Z")));
+        return messages;
+    }
+
+    @Test
+    void everyPublishedFixtureCompactsWithoutQuarantineAndNoTokenReachesTheTables(SparkSession spark,
+                                                                                   @TempDir Path lake) {
+        List<LiveEventMessage> messages = allFixtures();
+        RawInput.land(lake, messages, 10);
+        String codec = spark.conf().get("spark.sql.parquet.compression.codec");
+        // uncompressed data files, so that a byte search below can see every string written
+        spark.conf().set("spark.sql.parquet.compression.codec", "uncompressed");
+        RunReport report;
+        try {
+            report = run(spark, lake);
+        } finally {
+            spark.conf().set("spark.sql.parquet.compression.codec", codec);
+        }
+
+        assertThat(report.failures()).isEmpty();
+        assertThat(report.counter("quarantined")).isZero();
+        assertThat(report.counter("events_read")).isEqualTo(messages.size());
+        assertThat(report.counter("timestamps_unparsed")).isZero();
+        // user_updated's published "019-11-01T19:11:01.163Z"
+        assertThat(report.counter("timestamps_unparsed_fields")).isEqualTo(1);
+        Dataset<Row> live = table(spark, lake, LiveStreamTable.NAME);
+        assertThat(live.count()).isEqualTo(messages.size());
+        assertThat(live.select("event_id").distinct().count()).isEqualTo(messages.size());
+        assertThat(live.where(col("format").equalTo("caliper")).count())
+                .isEqualTo(Fixtures.list("caliper", ".json").size());
+
+        Row grade = live.where(col("event_name").equalTo("grade_change").and(col("format").equalTo("canvas"))
+                .and(col("user_id").equalTo("21070000000000987"))).first();
+        assertThat(grade.<Timestamp>getAs("event_time").toInstant()).isEqualTo(Instant.parse("2019-11-01T19:11:05.222Z"));
+        assertThat(grade.<Long>getAs("user_local_id")).isEqualTo(987L);
+        assertThat(grade.<Long>getAs("course_local_id")).isEqualTo(565L);
+        assertThat(grade.<Long>getAs("assignment_local_id")).isEqualTo(355L);
+        assertThat(grade.<String>getAs("root_account_id")).isEqualTo("21070000000000001");
+        assertThat(grade.<Object>getAs("dt")).hasToString("2019-11-01");
+
+        Row course = live.where(col("event_name").equalTo("course_updated").and(col("format").equalTo("canvas")))
+                .first();
+        assertThat(course.<String>getAs("event_time_raw")).isEqualTo("2019-11-05 07:38:00 -0800");
+        assertThat(course.<Timestamp>getAs("event_time").toInstant()).isEqualTo(Instant.parse("2019-11-05T15:38:00Z"));
+
+        Row caliper = live.where(col("event_id").equalTo("urn:uuid:319f0132-0584-4efd-9489-4959b7101731#grade_change"))
+                .first();
+        assertThat(caliper.<Long>getAs("user_local_id")).isEqualTo(987L);
+        assertThat(caliper.<Long>getAs("assignment_local_id")).isEqualTo(355L);
+        assertThat(caliper.<String>getAs("message_id")).isEqualTo("caliper-03_grade_change.json");
+
+        Dataset<Row> grades = table(spark, lake, "events.grade_change");
+        StructType schema = grades.schema();
+        assertThat(schema.apply("score").dataType()).isEqualTo(DataTypes.LongType);
+        assertThat(schema.apply("grading_complete").dataType()).isEqualTo(DataTypes.BooleanType);
+        assertThat(schema.apply("meta_user_local_id").dataType()).isEqualTo(DataTypes.LongType);
+        assertThat(schema.apply("generated__score_given").dataType()).isEqualTo(DataTypes.LongType);
+        assertThat(schema.apply("meta_request_id").dataType()).isEqualTo(DataTypes.StringType);
+        assertThat(schema.apply("event_time").dataType()).isEqualTo(DataTypes.TimestampType);
+        // the published grade_override example says event_name "grade_change": it lands in that table
+        assertThat(grades.count()).isEqualTo(3);
+        assertThat(grades.where(col("format").equalTo("canvas")).select("student_local_id").collectAsList())
+                .extracting(r -> r.isNullAt(0) ? null : r.getLong(0)).containsExactlyInAnyOrder(48L, null);
+        Row user = table(spark, lake, "events.user_updated").first();
+        assertThat(user.<Object>getAs("updated_at")).isNull();
+        assertThat(user.<Timestamp>getAs("created_at").toInstant()).isEqualTo(Instant.parse("2019-05-01T19:32:25Z"));
+
+        // the token of course_section_created is nowhere outside raw/: not in any row, not in any file's bytes
+        Lake at = Lake.at(lake.toString());
+        for (String t : LakeCatalog.discover(spark, at)) {
+            for (Row r : DeltaTables.read(spark, at.table(t)).collectAsList()) {
+                assertThat(r.toString()).as(t).doesNotContain(TOKEN);
+            }
+        }
+        assertThat(table(spark, lake, "events.course_section_created").first().<String>getAs("meta_url"))
+                .contains("access_token=REDACTED");
+        assertThat(filesOutsideRaw(lake)).isNotEmpty().allSatisfy(f ->
+                assertThat(new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1))
+                        .as(f.toString()).doesNotContain(TOKEN));
+
+        // a second run finds nothing new and changes nothing
+        long before = version(spark, lake, LiveStreamTable.NAME);
+        RunReport again = run(spark, lake);
+        assertThat(again.failures()).isEmpty();
+        assertThat(again.counter("raw_objects")).isZero();
+        assertThat(version(spark, lake, LiveStreamTable.NAME)).isEqualTo(before);
+    }
+
+    static List<Path> filesOutsideRaw(Path lake) {
+        try (Stream<Path> s = Files.walk(lake)) {
+            return s.filter(Files::isRegularFile).filter(p -> !lake.relativize(p).startsWith("raw")).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,239 @@
+package org.canvaslake.mirror.lake;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.canvaslake.common.cli.Options;
+import org.canvaslake.common.cli.UsageException;
+import org.canvaslake.common.delta.DeltaTables;
+import org.canvaslake.common.lake.Lake;
+import org.canvaslake.common.report.RunReport;
+import org.canvaslake.common.secrets.SecretResolver;
+import org.canvaslake.common.testing.SparkTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import io.delta.tables.DeltaTable;
+
+/**
+ * The mirror's incremental tracking against a recording loader (the real loader is the DAP mirror's JdbcMirror)
+ * and its state kept in a real PostgreSQL / MariaDB.
+ */
+@ExtendWith(SparkTest.class)
+class LakeMirrorJobTest {
+
+    static final String PG = "jdbc:postgresql://127.0.0.1:5432/test";
+    static final String MARIADB = "jdbc:mariadb://127.0.0.1:3306/test";
+    static final StructType SCHEMA = new StructType().add("event_id", DataTypes.StringType)
+            .add("event_name", DataTypes.StringType).add("n", DataTypes.LongType);
+
+    private final SparkSession spark;
+
+    LakeMirrorJobTest(SparkSession spark) {
+        this.spark = spark;
+    }
+
+    /** A target that holds rows by key, as the real loader's upserts would leave a SQL table. */
+    static final class RecordingLoader implements TableLoader {
+        final Map<String, Map<String, List<Object>>> tables = new TreeMap<>();
+        final List<String> calls = new ArrayList<>();
+
+        @Override
+        public LoadResult replace(String schema, String table, StructType s, List<String> keys, Iterator<Row> rows) {
+            calls.add("replace " + schema + "." + table);
+            tables.put(schema + "." + table, new TreeMap<>());
+            return put(schema + "." + table, s, keys, rows);
+        }
+
+        @Override
+        public LoadResult upsert(String schema, String table, StructType s, List<String> keys, Iterator<Row> rows) {
+            calls.add("upsert " + schema + "." + table);
+            return put(schema + "." + table, s, keys, rows);
+        }
+
+        @Override
+        public LoadResult delete(String schema, String table, StructType keySchema, List<String> keys,
+                                 Iterator<Row> keyRows) {
+            calls.add("delete " + schema + "." + table);
+            long n = 0;
+            while (keyRows.hasNext()) {
+                Row k = keyRows.next();
+                Object key = k.get(0);
+                tables.get(schema + "." + table).remove(String.valueOf(key));
+                n++;
+            }
+            return new LoadResult(n);
+        }
+
+        private LoadResult put(String name, StructType s, List<String> keys, Iterator<Row> rows) {
+            long n = 0;
+            while (rows.hasNext()) {
+                Row r = rows.next();
+                List<Object> values = new ArrayList<>();
+                for (int i = 0; i < r.length(); i++) {
+                    values.add(r.get(i));
+                }
+                Object key = r.getAs(keys.get(0));
+                tables.computeIfAbsent(name, x -> new TreeMap<>()).put(String.valueOf(key), values);
+                n++;
+            }
+            return new LoadResult(n);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {PG, MARIADB})
+    void mirrorsOnlyWhatChangedSinceTheLastMirroredVersion(String url, @TempDir Path dir) throws Exception {
+        String stateTable = "mirror_state_test";
+        drop(url, stateTable);
+        Lake lake = Lake.at(dir.toString());
+        String path = lake.table("events.live_stream");
+        DeltaTables.append(spark.createDataFrame(List.of(row("a", 1), row("b", 2), row("c", 3)), SCHEMA), path,
+                List.of());
+        RecordingLoader loader = new RecordingLoader();
+        LakeMirrorJob job = new LakeMirrorJob(t -> loader, t -> new JdbcMirrorState(t, stateTable));
+
+        RunReport first = run(job, lake, url);
+        assertThat(loader.calls).containsExactly("replace events.live_stream");
+        assertThat(target(loader)).containsExactly("a=[a, e, 1]", "b=[b, e, 2]", "c=[c, e, 3]");
+        assertThat(first.tableCount("events.live_stream", "mirrored_rows")).isEqualTo(3);
+
+        DeltaTables.append(spark.createDataFrame(List.of(row("d", 4), row("e", 5)), SCHEMA), path, List.of());
+        DeltaTable.forPath(spark, path).updateExpr("event_id = 'b'", Map.of("n", "20"));
+        DeltaTable.forPath(spark, path).delete("event_id = 'c'");
+        loader.calls.clear();
+        RunReport second = run(job, lake, url);
+        assertThat(loader.calls).containsExactly("upsert events.live_stream", "delete events.live_stream");
+        assertThat(second.tableCount("events.live_stream", "mirrored_upserts")).isEqualTo(3);
+        assertThat(second.tableCount("events.live_stream", "mirrored_deletes")).isEqualTo(1);
+        List<String> lakeRows = DeltaTables.read(spark, path).collectAsList().stream()
+                .map(r -> r.getString(0) + "=" + Arrays.asList(r.get(0), r.get(1), r.get(2))).sorted().toList();
+        assertThat(target(loader)).isEqualTo(lakeRows);
+
+        loader.calls.clear();
+        RunReport third = run(job, lake, url);
+        assertThat(loader.calls).isEmpty();
+        assertThat(third.notes()).anyMatch(n -> n.contains("up to date"));
+
+        loader.calls.clear();
+        run(job, lake, url, "--full");
+        assertThat(loader.calls).containsExactly("replace events.live_stream");
+        assertThat(target(loader)).isEqualTo(lakeRows);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {PG, MARIADB})
+    void theRealLoaderLeavesTheDatabaseTableEqualToTheLakeTable(String url, @TempDir Path dir) throws Exception {
+        String schema = "mirror_e2e_" + Long.toHexString(System.nanoTime());
+        Lake lake = Lake.at(dir.toString());
+        String path = lake.table("events.live_stream");
+        DeltaTables.append(spark.createDataFrame(List.of(row("a", 1), row("b", 2), row("c", 3)), SCHEMA), path,
+                List.of());
+        LakeMirrorJob job = new LakeMirrorJob();
+        try {
+            // the mirror's state is kept per lake table in --state-table; a fresh one per test run (see note on #7)
+            String state = schema + "_state";
+            run(job, lake, url, "--target-schema", schema, "--state-table", state);
+            assertThat(sqlRows(url, schema)).containsExactly("a|e|1", "b|e|2", "c|e|3");
+
+            DeltaTables.append(spark.createDataFrame(List.of(row("d", 4)), SCHEMA), path, List.of());
+            DeltaTable.forPath(spark, path).updateExpr("event_id = 'b'", Map.of("n", "20"));
+            DeltaTable.forPath(spark, path).delete("event_id = 'c'");
+            RunReport second = run(job, lake, url, "--target-schema", schema, "--state-table", state);
+
+            assertThat(second.tableCount("events.live_stream", "mirrored_deletes")).isEqualTo(1);
+            assertThat(sqlRows(url, schema)).containsExactly("a|e|1", "b|e|20", "d|e|4");
+        } finally {
+            dropSchema(url, schema);
+            drop(url, schema + "_state");
+        }
+    }
+
+    private static List<String> sqlRows(String url, String schema) throws Exception {
+        boolean pg = url.contains("postgresql");
+        String table = pg ? "\"" + schema + "\".\"events_live_stream\"" : "`" + schema + "`.`events_live_stream`";
+        List<String> out = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection(url, pg ? "postgres" : "root", null);
+             Statement s = c.createStatement();
+             java.sql.ResultSet rs = s.executeQuery("SELECT event_id, event_name, n FROM " + table + " ORDER BY event_id")) {
+            while (rs.next()) {
+                out.add(rs.getString(1) + "|" + rs.getString(2) + "|" + rs.getLong(3));
+            }
+        }
+        return out;
+    }
+
+    private static void dropSchema(String url, String schema) throws Exception {
+        boolean pg = url.contains("postgresql");
+        try (Connection c = DriverManager.getConnection(url, pg ? "postgres" : "root", null);
+             Statement s = c.createStatement()) {
+            s.execute(pg ? "DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE" : "DROP DATABASE IF EXISTS `" + schema + "`");
+        }
+    }
+
+    @Test
+    void optionsAreCheckedBeforeAnythingIsRead() {
+        assertThat(LakeMirrorJob.guessKeys("cd2.users", new String[] {"id", "name"})).containsExactly("id");
+        assertThat(LakeMirrorJob.guessKeys("canvas.courses", new String[] {"course_id", "x"}))
+                .containsExactly("course_id");
+        assertThatThrownBy(() -> LakeMirrorJob.guessKeys("x.things", new String[] {"a"}))
+                .isInstanceOf(UsageException.class).hasMessageContaining("--keys x.things=");
+        assertThat(LakeMirrorJob.parseKeys(List.of("cd2.enrollments=id", "x.y=a+b")))
+                .containsEntry("cd2.enrollments", List.of("id")).containsEntry("x.y", List.of("a", "b"));
+        assertThat(LakeMirrorJob.targetName("events.live_stream", "bi")).containsExactly("bi", "events_live_stream");
+        LakeMirrorJob job = new LakeMirrorJob();
+        Options noUrl = Options.parse(job.spec(), List.of("--tables", "events.live_stream"), n -> null,
+                new SecretResolver(n -> null, n -> null, n -> null));
+        assertThatThrownBy(() -> job.runWith(spark, noUrl, RunReport.start("mirror")))
+                .isInstanceOf(UsageException.class).hasMessageContaining("--jdbc-url");
+    }
+
+    private RunReport run(LakeMirrorJob job, Lake lake, String url, String... more) {
+        List<String> args = new ArrayList<>(List.of("--lake", lake.root(), "--tables", "events.live_stream",
+                "--jdbc-url", url, "--jdbc-user", url.contains("postgresql") ? "postgres" : "root"));
+        args.addAll(List.of(more));
+        Options options = Options.parse(job.spec(), args, n -> null, new SecretResolver(n -> null, n -> null, n -> null));
+        RunReport report = job.runWith(spark, options, RunReport.start("mirror"));
+        assertThat(report.failures()).as(report.toText()).isEmpty();
+        return report;
+    }
+
+    private static List<String> target(RecordingLoader loader) {
+        return loader.tables.getOrDefault("events.live_stream", Map.of()).entrySet().stream()
+                .map(e -> e.getKey() + "=" + e.getValue()).sorted().toList();
+    }
+
+    private static Row row(String id, long n) {
+        return RowFactory.create(id, "e", n);
+    }
+
+    private static void drop(String url, String table) throws Exception {
+        try (Connection c = DriverManager.getConnection(url, url.contains("postgresql") ? "postgres" : "root", null);
+             Statement s = c.createStatement()) {
+            s.execute("DROP TABLE IF EXISTS " + table);
+        }
+    }
+}
