@@ -11,7 +11,7 @@ import java.util.OptionalLong;
 
 /**
  * {@link MirrorState} in a small table of the target database ({@code canvaslake_mirror_state} in its default
- * schema). Kept beside the mirrored rows on purpose: a restored or re-created database loses the rows and the
+ * schema), one row per target table. Kept beside the mirrored rows on purpose: a restored or re-created database loses the rows and the
  * state together, and the next run then reloads in full instead of skipping what it believes is there.
  * Plain SQL that PostgreSQL and MariaDB both accept.
  */
@@ -32,36 +32,38 @@ public final class JdbcMirrorState implements MirrorState {
     }
 
     @Override
-    public OptionalLong version(String lakeTable) {
+    public OptionalLong version(String sourcePath, String targetTable) {
         try (Connection c = connect()) {
             create(c);
             try (PreparedStatement s = c.prepareStatement("SELECT delta_version FROM " + table
-                    + " WHERE lake_table = ?")) {
-                s.setString(1, lakeTable);
+                    + " WHERE target_table = ? AND source_path = ?")) {
+                s.setString(1, targetTable);
+                s.setString(2, sourcePath);
                 try (ResultSet r = s.executeQuery()) {
                     return r.next() ? OptionalLong.of(r.getLong(1)) : OptionalLong.empty();
                 }
             }
         } catch (SQLException e) {
-            throw failure("read the mirror state of " + lakeTable, e);
+            throw failure("read the mirror state of " + targetTable, e);
         }
     }
 
     @Override
-    public void save(String lakeTable, String targetTable, long version, String runId) {
+    public void save(String lakeTable, String sourcePath, String targetTable, long version, String runId) {
         try (Connection c = connect()) {
             create(c);
             c.setAutoCommit(false);
-            try (PreparedStatement d = c.prepareStatement("DELETE FROM " + table + " WHERE lake_table = ?");
-                 PreparedStatement i = c.prepareStatement("INSERT INTO " + table
-                         + " (lake_table, target_table, delta_version, mirrored_at, run_id) VALUES (?, ?, ?, ?, ?)")) {
-                d.setString(1, lakeTable);
+            try (PreparedStatement d = c.prepareStatement("DELETE FROM " + table + " WHERE target_table = ?");
+                 PreparedStatement i = c.prepareStatement("INSERT INTO " + table + " (target_table, lake_table, "
+                         + "source_path, delta_version, mirrored_at, run_id) VALUES (?, ?, ?, ?, ?, ?)")) {
+                d.setString(1, targetTable);
                 d.executeUpdate();
-                i.setString(1, lakeTable);
-                i.setString(2, targetTable);
-                i.setLong(3, version);
-                i.setString(4, Instant.now().toString());
-                i.setString(5, runId);
+                i.setString(1, targetTable);
+                i.setString(2, lakeTable);
+                i.setString(3, sourcePath);
+                i.setLong(4, version);
+                i.setString(5, Instant.now().toString());
+                i.setString(6, runId);
                 i.executeUpdate();
                 c.commit();
             } catch (SQLException e) {
@@ -69,15 +71,15 @@ public final class JdbcMirrorState implements MirrorState {
                 throw e;
             }
         } catch (SQLException e) {
-            throw failure("save the mirror state of " + lakeTable, e);
+            throw failure("save the mirror state of " + targetTable, e);
         }
     }
 
     private void create(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE IF NOT EXISTS " + table + " (lake_table VARCHAR(200) NOT NULL PRIMARY KEY, "
-                    + "target_table VARCHAR(400) NOT NULL, delta_version BIGINT NOT NULL, "
-                    + "mirrored_at VARCHAR(40) NOT NULL, run_id VARCHAR(100))");
+            s.execute("CREATE TABLE IF NOT EXISTS " + table + " (target_table VARCHAR(400) NOT NULL PRIMARY KEY, "
+                    + "lake_table VARCHAR(200) NOT NULL, source_path VARCHAR(2000) NOT NULL, "
+                    + "delta_version BIGINT NOT NULL, mirrored_at VARCHAR(40) NOT NULL, run_id VARCHAR(100))");
         }
     }
 

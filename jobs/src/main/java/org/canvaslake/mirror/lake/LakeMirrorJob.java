@@ -138,11 +138,12 @@ public final class LakeMirrorJob extends SparkJob {
         Dataset<Row> current = spark.read().format("delta").option("versionAsOf", version).load(path);
         List<String> keys = givenKeys.containsKey(table) ? givenKeys.get(table) : guessKeys(table, current.columns());
         String[] target = targetName(table, options.get("target-schema").orElse(null));
-        OptionalLong last = state.version(table);
+        String targetTable = target[0] + "." + target[1];
+        OptionalLong last = state.version(path, targetTable);
 
         String mode;
         if (options.flag("full") || last.isEmpty()) {
-            mode = options.flag("full") ? "full (--full)" : "full (first mirror of this table)";
+            mode = options.flag("full") ? "full (--full)" : "full (first mirror of this table into " + targetTable + ")";
             long n = loader.replace(target[0], target[1], current.schema(), keys, current.toLocalIterator()).rows();
             report.count(table, "mirrored_rows", n);
         } else if (last.getAsLong() >= version) {
@@ -176,7 +177,7 @@ public final class LakeMirrorJob extends SparkJob {
                 report.count(table, "mirrored_deletes", del);
             }
         }
-        state.save(table, target[0] + "." + target[1], version, report.runId());
+        state.save(table, path, targetTable, version, report.runId());
         report.count(table, "delta_version", version);
         LOG.info("Mirrored {} into {}.{}: {} in {} ms", table, target[0], target[1], mode,
                 (System.nanoTime() - start) / 1_000_000);

@@ -2,10 +2,16 @@ package org.canvaslake.mirror.lake;
 
 import java.util.OptionalLong;
 
-/** Which Delta version of each lake table the target database holds: kept in the target, so they travel together. */
+/**
+ * Which Delta version of a lake table a target table holds: kept in the target database, so they travel together.
+ * Keyed by the target table (one target table holds one source at one version), with the source's path checked too:
+ * the same lake table mirrored into a second schema, or a second lake mirrored into the same table, starts in full
+ * instead of believing it is up to date.
+ */
 public interface MirrorState {
 
-    OptionalLong version(String lakeTable);
+    /** The version last mirrored from {@code sourcePath} into {@code targetTable}, if that is what the target holds. */
+    OptionalLong version(String sourcePath, String targetTable);
 
-    void save(String lakeTable, String targetTable, long version, String runId);
+    void save(String lakeTable, String sourcePath, String targetTable, long version, String runId);
 }

@@ -154,7 +154,7 @@ class LakeMirrorJobTest {
                 List.of());
         LakeMirrorJob job = new LakeMirrorJob();
         try {
-            // the mirror's state is kept per lake table in --state-table; a fresh one per test run (see note on #7)
+            // a state table of this test's own, so parallel or earlier runs cannot interfere
             String state = schema + "_state";
             run(job, lake, url, "--target-schema", schema, "--state-table", state);
             assertThat(sqlRows(url, schema)).containsExactly("a|e|1", "b|e|2", "c|e|3");
@@ -166,8 +166,17 @@ class LakeMirrorJobTest {
 
             assertThat(second.tableCount("events.live_stream", "mirrored_deletes")).isEqualTo(1);
             assertThat(sqlRows(url, schema)).containsExactly("a|e|1", "b|e|20", "d|e|4");
+
+            // the same lake table into a second schema, same state table: the state is per target table, so the new
+            // target is loaded in full rather than taken for up to date
+            RunReport other = run(job, lake, url, "--target-schema", schema + "_b", "--state-table", state);
+            assertThat(other.notes()).anyMatch(n -> n.contains("first mirror of this table"));
+            assertThat(sqlRows(url, schema + "_b")).containsExactly("a|e|1", "b|e|20", "d|e|4");
+            RunReport again = run(job, lake, url, "--target-schema", schema, "--state-table", state);
+            assertThat(again.notes()).anyMatch(n -> n.contains("up to date"));
         } finally {
             dropSchema(url, schema);
+            dropSchema(url, schema + "_b");
             drop(url, schema + "_state");
         }
     }
