@@ -53,6 +53,8 @@ class RetryingHttpClientTest {
             }
             reply.send(exchange);
         });
+        // a reply that stalls must not hold back the next request
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
         server.start();
     }
 
@@ -191,6 +193,23 @@ class RetryingHttpClientTest {
         RetryingHttpClient http = client().build();
 
         assertThat(http.executeForString(get(url("/h")))).isEqualTo("ok");
+        assertThat(requests).hasValue(2);
+        assertThat(http.stats().retries()).isEqualTo(1);
+    }
+
+    @Test
+    void retriesAServerThatStallsPastTheReadTimeout() {
+        script.add(ex -> {
+            try {
+                Thread.sleep(2_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ex.close();
+        });
+        RetryingHttpClient http = client().timeouts(Duration.ofSeconds(2), Duration.ofMillis(300)).build();
+
+        assertThat(http.executeForString(get(url("/t")))).isEqualTo("ok");
         assertThat(requests).hasValue(2);
         assertThat(http.stats().retries()).isEqualTo(1);
     }

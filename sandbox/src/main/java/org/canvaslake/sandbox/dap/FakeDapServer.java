@@ -92,6 +92,9 @@ public final class FakeDapServer implements AutoCloseable {
     private final Set<String> failNext = ConcurrentHashMap.newKeySet();
     private final Set<String> snapshotRequired = ConcurrentHashMap.newKeySet();
     private final AtomicLong truncateNext = new AtomicLong();
+    private final AtomicLong serverErrorsNext = new AtomicLong();
+    private final AtomicLong resetsNext = new AtomicLong();
+    private final AtomicLong revokeAfter = new AtomicLong(-1);
     private Institution institution;
     private Instant lastCommit;
     private long jobsCreated;
@@ -246,6 +249,21 @@ public final class FakeDapServer implements AutoCloseable {
         truncateNext.set(n);
     }
 
+    /** The next {@code n} API requests (any endpoint but login) are answered 503, as in an outage burst. */
+    public void failNextRequests(int n) {
+        serverErrorsNext.set(n);
+    }
+
+    /** The next {@code n} API requests (any endpoint but login) are dropped without an answer (a reset connection). */
+    public void resetNextRequests(int n) {
+        resetsNext.set(n);
+    }
+
+    /** After {@code n} more authorised API requests, every token issued so far stops working (mid-run expiry). */
+    public void revokeTokensAfter(int n) {
+        revokeAfter.set(n);
+    }
+
     /** Every token issued so far stops working (as if the identity service rotated its keys). */
     public void revokeTokens() {
         tokens.clear();
@@ -268,7 +286,7 @@ public final class FakeDapServer implements AutoCloseable {
     }
 
     /** How many requests of a kind the server saw: login, list_tables, schema, create_job, get_job, object_url,
-     * download, throttled, unauthorized, failed_jobs, truncated_downloads. */
+     * download, throttled, unauthorized, failed_jobs, truncated_downloads, server_errors, resets. */
     public long count(String name) {
         AtomicLong c = counters.get(name);
         return c == null ? 0 : c.get();
@@ -367,6 +385,14 @@ public final class FakeDapServer implements AutoCloseable {
         try {
             String path = ex.getRequestURI().getPath();
             Matcher m;
+            if (!path.equals("/ids/auth/login") && resetsNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                increment("resets");
+                return; // closed in finally without a status line: the client sees the connection end
+            }
+            if (!path.equals("/ids/auth/login") && serverErrorsNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                increment("server_errors");
+                throw new HttpError(503, "ServiceUnavailable", "The service is briefly unavailable", Map.of());
+            }
             if (path.equals("/ids/auth/login")) {
                 requireMethod(ex, "POST");
                 login(ex);
@@ -451,6 +477,9 @@ public final class FakeDapServer implements AutoCloseable {
     private boolean authorized(HttpExchange ex) {
         String auth = ex.getRequestHeaders().getFirst("Authorization");
         String token = auth != null && auth.startsWith("Bearer ") ? auth.substring(7) : null;
+        if (revokeAfter.getAndUpdate(n -> n >= 0 ? n - 1 : n) == 0) {
+            tokens.clear();
+        }
         Instant expiry = token == null ? null : tokens.get(token);
         if (expiry == null || Instant.now().isAfter(expiry)) {
             increment("unauthorized");
