@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.apache.spark.sql.SparkSession;
+import org.canvaslake.cli.CommandGroup;
 import org.canvaslake.cli.Commands;
 import org.canvaslake.common.cli.Options;
 import org.canvaslake.common.cli.UsageException;
@@ -67,7 +68,8 @@ public final class Main {
             return EXIT_USAGE;
         }
         if (args.contains("--help") || args.contains("-h")) {
-            System.out.print(command.spec().help());
+            System.out.print(command instanceof CommandGroup group ? group.help(args)
+                    : command.spec().help());
             return EXIT_OK;
         }
         try {

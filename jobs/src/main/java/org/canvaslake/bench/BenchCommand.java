@@ -16,6 +16,9 @@ public final class BenchCommand extends CommandGroup {
     @Override
     protected List<Command> subcommands() {
         return List.of(
-                new EventsBenchmark());
+                new EventsBenchmark(),
+                new DapBenchmark(),
+                new GrowthBenchmark(),
+                new AllBenchmarks());
     }
 }

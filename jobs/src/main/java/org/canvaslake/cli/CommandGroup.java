@@ -3,6 +3,7 @@ package org.canvaslake.cli;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 import org.canvaslake.common.cli.CommandSpec;
 import org.canvaslake.common.cli.OptionSpec;
@@ -13,7 +14,9 @@ import org.canvaslake.common.job.Command;
 /**
  * A command made of subcommands ({@code canvaslake sandbox events}, {@code canvaslake bench events}): each
  * subcommand is a {@link Command} of its own; the group accepts the union of their options (Main parses against the
- * group's spec), hands over to the one named first, and refuses options that belong to another.
+ * group's spec), hands over to the one named first with the options read against that subcommand's own spec (so its
+ * defaults apply), and refuses options that belong to another. Subcommands may give a shared option (--port, --work)
+ * different defaults; the group's listing then shows none and says so.
  */
 public abstract class CommandGroup implements Command {
 
@@ -43,8 +46,9 @@ public abstract class CommandGroup implements Command {
         Map<String, OptionSpec> options = new LinkedHashMap<>();
         subs.forEach((n, c) -> {
             text.append("\n  canvaslake ").append(c.spec().usage()).append("\n      ").append(c.spec().summary());
-            c.spec().options().values().forEach(o -> options.putIfAbsent(o.name(), o));
+            c.spec().options().values().forEach(o -> options.merge(o.name(), o, CommandGroup::shared));
         });
+        text.append("\n(canvaslake ").append(name).append(" <subcommand> --help: that subcommand's options)");
         return new CommandSpec(name, text.toString(), name + " <" + String.join("|", subs.keySet()) + "> [options]")
                 .options(List.copyOf(options.values()));
     }
@@ -68,6 +72,22 @@ public abstract class CommandGroup implements Command {
                         + "'; it takes: --" + String.join(", --", command.spec().options().keySet()));
             }
         }
-        return command.run(options);
+        return command.run(options.forSpec(command.spec()));
+    }
+
+    /** The help of the subcommand the arguments name ({@code bench dap --help}), else the group's. */
+    public String help(List<String> args) {
+        Map<String, Command> subs = byName();
+        return args.stream().filter(a -> !a.startsWith("-")).findFirst().map(subs::get)
+                .map(c -> c.spec().help()).orElseGet(() -> spec().help());
+    }
+
+    /** One option declared by two subcommands: its default only if both agree. */
+    private static OptionSpec shared(OptionSpec first, OptionSpec second) {
+        if (Objects.equals(first.defaultValue(), second.defaultValue()) || first.isFlag()) {
+            return first;
+        }
+        return new OptionSpec(first.name(), first.help() + " (the default depends on the subcommand: see its --help)",
+                null, first.kind(), first.envVar());
     }
 }

@@ -16,6 +16,7 @@ public final class SandboxCommand extends CommandGroup {
     protected List<Command> subcommands() {
         return List.of(
                 new SandboxEventsCommand(),
-                new SandboxServeCommand());
+                new SandboxServeCommand(),
+                new SandboxDapCommand());
     }
 }

@@ -1,8 +1,9 @@
 package org.canvaslake.cli;
 
+import static org.canvaslake.cli.FakeApiServing.fmt;
+import static org.canvaslake.cli.FakeApiServing.number;
+
 import java.io.PrintStream;
-import java.util.Locale;
-import java.util.concurrent.CountDownLatch;
 
 import org.canvaslake.common.cli.CommandSpec;
 import org.canvaslake.common.cli.OptionSpec;
@@ -25,11 +26,11 @@ public final class SandboxServeCommand implements Command {
                 "Serve the sandbox institution as a fake Canvas REST API (users, courses, assignments, enrollments) "
                         + "until stopped",
                 "sandbox serve [--port P] [--seed S] [--snapshot N]")
-                .option(OptionSpec.value("port", "8765", "Port on 127.0.0.1 to listen on (0: any free port)"))
-                .option(OptionSpec.value("seed", "42", "Seed of the synthetic institution (the demo and events use 42)"))
-                .option(OptionSpec.value("size", "demo", "Institution size: demo (200 users, 20 courses) or test (40, 6)"))
-                .option(OptionSpec.value("snapshot", "0",
-                        "Serve the institution this many evolution steps later (renamed, changed, deleted, new objects)"))
+                .option(FakeApiServing.port(8765))
+                .option(FakeApiServing.SEED)
+                .option(FakeApiServing.SIZE)
+                .option(OptionSpec.value("snapshot", "0", "Serve the institution this many evolution steps later "
+                        + "(renamed, changed, deleted, new objects)"))
                 .option(OptionSpec.value("token", FakeCanvasServer.DEFAULT_TOKEN,
                         "Bearer token the fake accepts (a sandbox value, not a secret)"))
                 .option(OptionSpec.value("max-per-page", String.valueOf(d.maxPerPage()),
@@ -38,7 +39,8 @@ public final class SandboxServeCommand implements Command {
                         "Rate-limit quota (X-Rate-Limit-Remaining starts here)"))
                 .option(OptionSpec.value("leak-per-second", fmt(d.leakPerSecond()),
                         "How fast the quota comes back"))
-                .option(OptionSpec.value("cost", fmt(d.requestCost()), "Quota one request costs (X-Request-Cost)"))
+                .option(OptionSpec.value("cost", fmt(d.requestCost()),
+                        "Quota one request costs (X-Request-Cost)"))
                 .option(OptionSpec.value("throttle-status", "403",
                         "Status of a throttled request: 403 (self-hosted Canvas) or 429 (hosted)"))
                 .option(OptionSpec.value("error-rate", "0",
@@ -48,25 +50,14 @@ public final class SandboxServeCommand implements Command {
     @Override
     public int run(Options options) throws InterruptedException {
         FakeCanvasServer server = start(options);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            stopped.countDown();
-        }, "fake-canvas-stop"));
         describe(server, System.out);
-        stopped.await();
+        FakeApiServing.serveUntilStopped("fake-canvas", server);
         return 0;
     }
 
     /** Starts the fake as the options say (the caller closes it). */
     static FakeCanvasServer start(Options options) {
-        String size = options.get("size").orElse("demo").toLowerCase(Locale.ROOT);
-        Institution.Size chosen = switch (size) {
-            case "demo" -> Institution.Size.DEMO;
-            case "test" -> Institution.Size.TEST;
-            default -> throw new UsageException("--size must be demo or test, got '" + size + "'");
-        };
-        Institution institution = Institution.generate(options.getLong("seed"), chosen)
+        Institution institution = Institution.generate(options.getLong("seed"), FakeApiServing.size(options))
                 .evolve(options.getInt("snapshot"));
         FakeCanvasServer.Settings settings;
         try {
@@ -74,7 +65,8 @@ public final class SandboxServeCommand implements Command {
                     .withPort(options.getInt("port"))
                     .withToken(options.get("token").orElse(FakeCanvasServer.DEFAULT_TOKEN))
                     .withMaxPerPage(options.getInt("max-per-page"))
-                    .withBucket(number(options, "bucket"), number(options, "leak-per-second"), number(options, "cost"))
+                    .withBucket(number(options, "bucket"), number(options, "leak-per-second"),
+                            number(options, "cost"))
                     .withThrottleStatus(options.getInt("throttle-status"))
                     .withErrors(number(options, "error-rate"), options.getLong("seed"));
         } catch (IllegalArgumentException e) {
@@ -84,10 +76,8 @@ public final class SandboxServeCommand implements Command {
     }
 
     static void describe(FakeCanvasServer server, PrintStream out) {
-        Institution i = server.institution();
-        out.println("Fake Canvas REST API serving the sandbox institution (seed " + i.seed() + ", snapshot "
-                + i.version() + ": " + i.users().size() + " users, " + i.courses().size() + " courses, "
-                + i.assignments().size() + " assignments, " + i.enrollments().size() + " enrollments)");
+        out.println("Fake Canvas REST API serving the sandbox institution ("
+                + FakeApiServing.institution(server.institution()) + ")");
         out.println("  URL:   " + server.baseUrl());
         out.println("  token: " + server.token());
         out.println("Try:");
@@ -96,18 +86,5 @@ public final class SandboxServeCommand implements Command {
                 + "/api/v1/accounts/self/courses?per_page=5'");
         out.println("Ctrl-C stops it.");
         out.flush();
-    }
-
-    private static double number(Options options, String name) {
-        String v = options.get(name).orElse("0");
-        try {
-            return Double.parseDouble(v.trim());
-        } catch (NumberFormatException e) {
-            throw new UsageException("--" + name + " must be a number, got '" + v + "'");
-        }
-    }
-
-    private static String fmt(double v) {
-        return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
     }
 }

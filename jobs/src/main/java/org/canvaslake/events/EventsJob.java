@@ -228,7 +228,8 @@ public final class EventsJob extends SparkJob {
         if (quarantineRows > 0 || mode == EventSink.Mode.REBUILD) {
             String path = lake.table(QuarantineTable.NAME);
             Dataset<Row> data = QuarantineTable.rows(parsed, report.runId());
-            MergeSpec spec = MergeSpec.on("quarantine_id").ignoringInComparison("run_id").partitionBy("dt");
+            MergeSpec spec = MergeSpec.on("quarantine_id").ignoringInComparison("run_id").partitionBy("dt")
+                    .appendingWhenNoKeyMatches();
             writes.add(new TableWrite(QuarantineTable.NAME, () -> EventSink.write(spark, data, quarantineRows, path,
                     spec, mode, 1), quarantineRows));
         }
@@ -239,6 +240,8 @@ public final class EventsJob extends SparkJob {
      * MERGE by event id, keeping the earliest-received copy, reading only the target's partitions this run can
      * touch: an event's date follows from its content (its event time), so a stored copy sits in the same partition;
      * events whose time did not parse are dated by receipt, so for them the rows without an event time are read too.
+     * An hour's events are nearly all new, so the write is an append unless one of them is already there (a
+     * redelivery across runs): a Delta MERGE's fixed cost would otherwise dominate every small hourly run.
      */
     static MergeSpec eventSpec(java.util.Set<String> dates, boolean withUnparsedTimes) {
         String in = dates.stream().map(d -> "DATE'" + d + "'").collect(Collectors.joining(", "));
@@ -246,7 +249,7 @@ public final class EventsJob extends SparkJob {
         String dated = dates.isEmpty() ? "FALSE" : "t.dt IN (" + in + ")";
         String filter = dated + (withUnparsedTimes ? " OR t.event_time IS NULL" : "");
         return MergeSpec.on("event_id").updateWhen(Deduplication.EARLIER_ARRIVAL).partitionBy("dt")
-                .targetFilter(filter);
+                .targetFilter(filter).appendingWhenNoKeyMatches();
     }
 
     private boolean writeAll(List<TableWrite> writes, int threads, RunReport report) throws InterruptedException {

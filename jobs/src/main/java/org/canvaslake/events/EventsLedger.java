@@ -74,7 +74,8 @@ public final class EventsLedger {
             rows.add(RowFactory.create(o.path(), o.size(), Timestamp.from(o.modifiedAt()), o.lines(), o.events(),
                     o.quarantined(), runId, now));
         }
-        Dataset<Row> data = spark.createDataFrame(rows, SCHEMA);
+        // a run's ledger rows are few: one file, not one per core
+        Dataset<Row> data = spark.createDataFrame(rows, SCHEMA).coalesce(1);
         if (full) {
             DeltaTables.overwrite(data, path, List.of());
             return rows.size();
@@ -83,8 +84,10 @@ public final class EventsLedger {
             DeltaTables.append(data, path, List.of());
             return rows.size();
         }
+        // the objects are the pending ones, which the ledger did not hold when this run listed them: an append,
+        // unless another run recorded some meanwhile (then MERGE). The check reads only the object column.
         MergeResult r = DeltaTables.merge(spark, data, path,
-                MergeSpec.on("object").ignoringInComparison("run_id", "compacted_at"));
+                MergeSpec.on("object").ignoringInComparison("run_id", "compacted_at").appendingWhenNoKeyMatches());
         return r.inserted() + r.updated();
     }
 }

@@ -162,6 +162,20 @@ public final class Options {
         return spec;
     }
 
+    /**
+     * The same given values read against another spec: a subcommand's, so that its own defaults and help apply
+     * rather than those of the group it was parsed with. Every given option must be one the other spec declares.
+     */
+    public Options forSpec(CommandSpec other) {
+        for (String given : values.keySet()) {
+            if (!other.options().containsKey(given)) {
+                throw new UsageException("--" + given + " is not an option of 'canvaslake " + other.usage()
+                        + "'; it takes: --" + String.join(", --", other.options().keySet()));
+            }
+        }
+        return new Options(other, new LinkedHashMap<>(values), positional, env, secrets);
+    }
+
     public List<String> positional() {
         return positional;
     }

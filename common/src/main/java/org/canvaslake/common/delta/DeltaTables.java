@@ -17,6 +17,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
@@ -126,6 +127,18 @@ public final class DeltaTables {
         String notDeleted = spec.deleteMarker().map(m -> "(s." + quote(m) + " IS NULL OR NOT s." + quote(m) + ")")
                 .orElse(null);
 
+        if (spec.appendWhenNoneMatch() && !anyMatch(spark, source, path, spec)) {
+            // nothing in the table meets the source: MERGE would insert every row it does not delete
+            Dataset<Row> rows = spec.deleteMarker().map(m -> source.as("s").where(notDeleted).drop(m)).orElse(source);
+            if (!spec.partitionBy().isEmpty()) {
+                // one file per partition, as MERGE writes with merge.repartitionBeforeWrite
+                rows = rows.repartition(spec.partitionBy().stream().map(c -> col(c)).toArray(Column[]::new));
+            }
+            append(rows, path, List.of());
+            Row last = DeltaTable.forPath(spark, path).history(1).select("operationMetrics").first();
+            return new MergeResult(metric(last.getJavaMap(0), "numOutputRows"), 0, 0, added);
+        }
+
         DeltaMergeBuilder builder = DeltaTable.forPath(spark, path).as("t").merge(source.as("s"), on);
         if (spec.deleteMarker().isPresent()) {
             builder = builder.whenMatched("s." + quote(spec.deleteMarker().get())).delete();
@@ -137,6 +150,21 @@ public final class DeltaTables {
                 : builder.whenNotMatched(notDeleted).insertExpr(assignments);
         builder.execute();
         return lastMergeMetrics(spark, path, added);
+    }
+
+    /**
+     * Whether any source row meets a target row under the MERGE condition: a semi join reading only the key columns
+     * of the target rows the target filter leaves (partition pruning), stopping at the first match.
+     */
+    private static boolean anyMatch(SparkSession spark, Dataset<Row> source, String path, MergeSpec spec) {
+        Dataset<Row> target = read(spark, path).as("t");
+        if (spec.targetFilter().isPresent()) {
+            target = target.where(functions.expr(spec.targetFilter().get()));
+        }
+        target = target.select(spec.keys().stream().map(k -> col(quote(k))).toArray(Column[]::new)).as("t");
+        return !source.as("s").join(target, functions.expr(spec.keys().stream()
+                .map(k -> "t." + quote(k) + " <=> s." + quote(k)).collect(Collectors.joining(" AND "))), "left_semi")
+                .limit(1).isEmpty();
     }
 
     private static MergeResult lastMergeMetrics(SparkSession spark, String path, List<String> added) {

@@ -56,6 +56,21 @@ class OptionsTest {
     }
 
     @Test
+    void readAgainstASubcommandsSpecTheGivenValuesStayAndItsOwnDefaultsApply() {
+        CommandSpec sub = new CommandSpec("sub", "a subcommand", "group sub [options]")
+                .option(OptionSpec.value("concurrency", "8", "how many"))
+                .option(OptionSpec.value("entities", "all", "which"));
+        Options given = parse(List.of("sub", "--concurrency", "2"), Map.of());
+
+        Options forSub = given.forSpec(sub);
+        assertThat(forSub.get("concurrency")).contains("2");
+        assertThat(forSub.get("entities")).contains("all");
+        assertThat(forSub.positional()).containsExactly("sub");
+        assertThatThrownBy(() -> parse(List.of("--full"), Map.of()).forSpec(sub))
+                .isInstanceOf(UsageException.class).hasMessageContaining("--full").hasMessageContaining("group sub");
+    }
+
+    @Test
     void missingValueIsAUsageError() {
         assertThatThrownBy(() -> parse(List.of("--lake"), Map.of()))
                 .isInstanceOf(UsageException.class).hasMessageContaining("needs a value");

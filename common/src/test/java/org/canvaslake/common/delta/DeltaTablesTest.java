@@ -116,6 +116,40 @@ class DeltaTablesTest {
     }
 
     @Test
+    void anInsertMostlySourceIsAppendedWhenNoKeyMatchesAndMergedWhenOneDoes(SparkSession spark, @TempDir Path dir) {
+        String path = dir.resolve("am").toUri().toString();
+        StructType s = new StructType().add("id", DataTypes.LongType).add("v", DataTypes.StringType)
+                .add("ts", DataTypes.LongType).add("dt", DataTypes.StringType).add("deleted", DataTypes.BooleanType);
+        MergeSpec spec = MergeSpec.on("id").updateWhen("s.ts < t.ts").partitionBy("dt").deleteWhere("deleted")
+                .targetFilter("t.dt IN ('d1', 'd2')").appendingWhenNoKeyMatches();
+        DeltaTables.merge(spark, spark.createDataFrame(List.of(RowFactory.create(1L, "a", 10L, "d1", false),
+                RowFactory.create(9L, "z", 10L, "d9", false)), s), path, spec);
+
+        // no key of the source is in d1/d2 (9 is, but in d9, outside the filter, as MERGE would see it too)
+        MergeResult appended = DeltaTables.merge(spark, spark.createDataFrame(List.of(
+                RowFactory.create(2L, "b", 10L, "d1", false), RowFactory.create(3L, "c", 10L, "d2", false),
+                RowFactory.create(4L, "gone", 10L, "d2", true), RowFactory.create(9L, "z2", 10L, "d2", false)), s),
+                path, spec);
+        assertThat(appended.inserted()).isEqualTo(3);
+        assertThat(DeltaTable.forPath(spark, path).history(1).first().getAs("operation").toString())
+                .isEqualTo("WRITE");
+        assertThat(DeltaTables.read(spark, path).where("dt = 'd2'").inputFiles()).hasSize(1);
+
+        // 1 is there: a real MERGE, which keeps the earlier copy's rule and inserts the new key
+        MergeResult merged = DeltaTables.merge(spark, spark.createDataFrame(List.of(
+                RowFactory.create(1L, "a-earlier", 5L, "d1", false), RowFactory.create(5L, "e", 10L, "d1", false)),
+                s), path, spec);
+        assertThat(merged.inserted()).isEqualTo(1);
+        assertThat(merged.updated()).isEqualTo(1);
+        assertThat(DeltaTable.forPath(spark, path).history(1).first().getAs("operation").toString())
+                .isEqualTo("MERGE");
+        assertThat(DeltaTables.read(spark, path).orderBy("id", "dt").collectAsList())
+                .extracting(r -> r.getLong(0) + "|" + r.getString(1) + "|" + r.getString(3))
+                .containsExactly("1|a-earlier|d1", "2|b|d1", "3|c|d2", "5|e|d1", "9|z2|d2", "9|z|d9");
+        assertThat(DeltaTables.read(spark, path).columns()).doesNotContain("deleted");
+    }
+
+    @Test
     void overwriteReplacesAPartitionedTableWholeUnderTheSessionsDynamicMode(SparkSession spark, @TempDir Path dir) {
         String path = dir.resolve("ow").toUri().toString();
         StructType s = new StructType().add("id", DataTypes.LongType).add("dt", DataTypes.StringType);

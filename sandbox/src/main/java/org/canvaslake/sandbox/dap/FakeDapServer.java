@@ -117,46 +117,73 @@ public final class FakeDapServer implements AutoCloseable {
         }
     }
 
-    /** How the server behaves; every knob has a default fit for the demo. */
+    /** How the server behaves; every knob has a default fit for the demo. {@code port} 0 takes any free port. */
     public record Settings(long seed, Institution.Size size, String clientId, String clientSecret,
                            Duration tokenLifetime, int pollsUntilComplete, int jobsPerWindow, Duration jobWindow,
-                           int failEveryNthJob, int recordsPerObject) {
+                           int failEveryNthJob, int recordsPerObject, int port) {
+
+        public Settings {
+            if (port < 0 || port > 65_535) {
+                throw new IllegalArgumentException("The fake DAP API's port must be 0 (any free port) to 65535, got "
+                        + port);
+            }
+            if (tokenLifetime.isNegative() || tokenLifetime.isZero()) {
+                throw new IllegalArgumentException("The token lifetime must be positive, got " + tokenLifetime);
+            }
+            if (pollsUntilComplete < 0 || jobsPerWindow < 1 || failEveryNthJob < 0 || recordsPerObject < 1) {
+                throw new IllegalArgumentException("The fake DAP API needs polls until complete >= 0, jobs per window"
+                        + " >= 1, fail every n-th job >= 0 and records per object >= 1; got " + pollsUntilComplete
+                        + ", " + jobsPerWindow + ", " + failEveryNthJob + ", " + recordsPerObject);
+            }
+        }
 
         public static Settings defaults() {
             return new Settings(42, Institution.Size.DEMO, "sandbox-client", "sandbox-secret", Duration.ofHours(1),
-                    2, 50, Duration.ofSeconds(1), 0, 500);
+                    2, 50, Duration.ofSeconds(1), 0, 500, 0);
+        }
+
+        /** The institution of another seed (the demo, the events and the fake Canvas API use 42). */
+        public Settings withSeed(long s) {
+            return new Settings(s, size, clientId, clientSecret, tokenLifetime, pollsUntilComplete, jobsPerWindow,
+                    jobWindow, failEveryNthJob, recordsPerObject, port);
         }
 
         public Settings withSize(Institution.Size s) {
             return new Settings(seed, s, clientId, clientSecret, tokenLifetime, pollsUntilComplete, jobsPerWindow,
-                    jobWindow, failEveryNthJob, recordsPerObject);
+                    jobWindow, failEveryNthJob, recordsPerObject, port);
         }
 
         public Settings withTokenLifetime(Duration d) {
             return new Settings(seed, size, clientId, clientSecret, d, pollsUntilComplete, jobsPerWindow, jobWindow,
-                    failEveryNthJob, recordsPerObject);
+                    failEveryNthJob, recordsPerObject, port);
         }
 
         public Settings withPollsUntilComplete(int n) {
             return new Settings(seed, size, clientId, clientSecret, tokenLifetime, n, jobsPerWindow, jobWindow,
-                    failEveryNthJob, recordsPerObject);
+                    failEveryNthJob, recordsPerObject, port);
         }
 
         /** At most {@code n} jobs created per {@code window}; more get 429 with Retry-After. */
         public Settings withJobLimit(int n, Duration window) {
             return new Settings(seed, size, clientId, clientSecret, tokenLifetime, pollsUntilComplete, n, window,
-                    failEveryNthJob, recordsPerObject);
+                    failEveryNthJob, recordsPerObject, port);
         }
 
         /** Every n-th job created fails (0: none). */
         public Settings withFailEveryNthJob(int n) {
             return new Settings(seed, size, clientId, clientSecret, tokenLifetime, pollsUntilComplete, jobsPerWindow,
-                    jobWindow, n, recordsPerObject);
+                    jobWindow, n, recordsPerObject, port);
         }
 
         public Settings withRecordsPerObject(int n) {
             return new Settings(seed, size, clientId, clientSecret, tokenLifetime, pollsUntilComplete, jobsPerWindow,
-                    jobWindow, failEveryNthJob, n);
+                    jobWindow, failEveryNthJob, n, port);
+        }
+
+        /** Listen on this port of 127.0.0.1 (0: any free port). */
+        public Settings withPort(int p) {
+            return new Settings(seed, size, clientId, clientSecret, tokenLifetime, pollsUntilComplete, jobsPerWindow,
+                    jobWindow, failEveryNthJob, recordsPerObject, p);
         }
     }
 
@@ -169,7 +196,7 @@ public final class FakeDapServer implements AutoCloseable {
         }
         this.institution = Institution.generate(settings.seed(), settings.size());
         commit(FIRST_COMMIT);
-        this.http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+        this.http = HttpServer.create(new InetSocketAddress("127.0.0.1", settings.port()), 64);
         this.executor = Executors.newFixedThreadPool(8, r -> {
             Thread t = new Thread(r, "fake-dap");
             t.setDaemon(true);
@@ -186,7 +213,8 @@ public final class FakeDapServer implements AutoCloseable {
         try {
             return new FakeDapServer(settings);
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot start the fake DAP API on a local port", e);
+            throw new UncheckedIOException("Cannot start the fake DAP API on 127.0.0.1:" + settings.port() + " ("
+                    + e.getMessage() + "); choose another port, or 0 for any free one", e);
         }
     }
 
@@ -196,6 +224,15 @@ public final class FakeDapServer implements AutoCloseable {
 
     public String baseUrl() {
         return "http://127.0.0.1:" + http.getAddress().getPort();
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    /** The institution as of the last commit. */
+    public synchronized Institution institution() {
+        return institution;
     }
 
     public String clientId() {
