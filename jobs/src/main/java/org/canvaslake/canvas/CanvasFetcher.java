@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 import org.canvaslake.common.http.HttpFailure;
+import org.canvaslake.common.job.CrashPoints;
 import org.canvaslake.common.report.RunReport;
 import org.canvaslake.common.text.Redaction;
 import org.slf4j.Logger;
@@ -90,6 +91,8 @@ public final class CanvasFetcher {
             pool.shutdownNow();
         }
 
+        // pages saved, manifests not: the run folders look cut short, and --from-raw passes them by
+        CrashPoints.check(CanvasJob.CRASH_BEFORE_MANIFESTS);
         Map<CanvasEntity, Fetched> out = new EnumMap<>(CanvasEntity.class);
         for (EntityRun run : runs.values()) {
             RawManifest manifest = run.manifest(runId, dt, snapshotAt, client.traffic(run.entity));

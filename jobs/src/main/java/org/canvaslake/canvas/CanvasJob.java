@@ -11,6 +11,7 @@ import java.util.Set;
 import org.canvaslake.common.cli.OptionSpec;
 import org.canvaslake.common.cli.Options;
 import org.canvaslake.common.cli.UsageException;
+import org.canvaslake.common.job.CrashPoints;
 import org.canvaslake.common.job.JobContext;
 import org.canvaslake.common.job.SparkJob;
 import org.canvaslake.common.report.RunReport;
@@ -34,6 +35,15 @@ import org.slf4j.LoggerFactory;
 public final class CanvasJob extends SparkJob {
 
     private static final Logger LOG = LoggerFactory.getLogger(CanvasJob.class);
+
+    /** Crash point: every page of every entity saved under raw, no manifest written yet (see {@link CrashPoints}). */
+    public static final String CRASH_BEFORE_MANIFESTS = "canvas.before_manifests";
+    /** Crash point: the raw snapshot is complete (pages and manifests), no table touched yet. */
+    public static final String CRASH_AFTER_RAW = "canvas.after_raw";
+    /** Crash point prefix: the entity's history committed, its latest table not ({@code canvas.after_history.x}). */
+    public static final String CRASH_AFTER_HISTORY = "canvas.after_history.";
+    /** Crash point prefix: the entity's history and latest table committed, the next entities not yet. */
+    public static final String CRASH_AFTER_LATEST = "canvas.after_latest.";
 
     static final OptionSpec ENTITIES = OptionSpec.value("entities", "users,courses,assignments,enrollments",
             "Comma-separated entities to snapshot: users, courses, assignments, enrollments");
@@ -98,6 +108,7 @@ public final class CanvasJob extends SparkJob {
         } else {
             snapshots = fetch(options, store, entities, report);
         }
+        CrashPoints.check(CRASH_AFTER_RAW);
         for (CanvasEntity entity : entities) {
             CanvasFetcher.Fetched fetched = snapshots.get(entity);
             if (fetched != null) {
@@ -186,11 +197,14 @@ public final class CanvasJob extends SparkJob {
             return;
         }
         long start = System.nanoTime();
+        // a unit that fails is reported and the next goes on, but not after a crash: the process would be gone
+        CrashPoints.stopIfCrashed();
         try (CleansedSnapshot snapshot = CleansedSnapshot.read(context.spark(), store, entity, fetched.dir(),
                 manifest.snapshotAt())) {
             Set<Long> failedCourses = manifest.failedCourses();
             CanvasTables.Applied applied = CanvasTables.apply(context.spark(), context.lake(), entity, snapshot.rows(),
                     manifest.snapshotAt(), failedCourses);
+            CrashPoints.check(CRASH_AFTER_LATEST + entity.folder());
             report.count(table, "fetched", snapshot.received());
             report.count(table, "inserted", applied.inserted());
             report.count(table, "updated", applied.updated());

@@ -11,6 +11,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.canvaslake.common.delta.DeltaTables;
 import org.canvaslake.common.delta.MergeSpec;
+import org.canvaslake.common.job.CrashPoints;
 import org.canvaslake.common.lake.Lake;
 import org.canvaslake.common.lake.LakeCatalog;
 
@@ -56,6 +57,8 @@ public final class CanvasTables {
                     diff.count(SnapshotDiff.Change.KEPT), historyWritten, false);
         }
 
+        // the history is ahead of the latest table here; the next run brings the latest table level
+        CrashPoints.check(CanvasJob.CRASH_AFTER_HISTORY + entity.folder());
         boolean latestWritten = false;
         Dataset<Row> history = DeltaTables.read(spark, historyPath);
         if (!DeltaTables.exists(spark, latestPath)) {

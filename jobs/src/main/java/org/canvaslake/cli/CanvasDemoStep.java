@@ -17,9 +17,6 @@ import org.canvaslake.sandbox.canvas.FakeCanvasServer;
  */
 final class CanvasDemoStep implements DemoStep {
 
-    /** The institution every demo flow uses, so ids in events and in canvas.* join. */
-    static final long SEED = 42;
-
     static final List<String> QUERIES = List.of(
             "./canvaslake sql \"SELECT course_id, course_name, valid_from, valid_to, is_current FROM canvas.courses_history"
                     + " WHERE course_id IN (SELECT course_id FROM canvas.courses_history GROUP BY course_id HAVING count(*) > 1)"
@@ -34,9 +31,10 @@ final class CanvasDemoStep implements DemoStep {
     }
 
     @Override
-    public RunReport run(SparkSession spark, Lake lake, Path work) {
-        Institution institution = Institution.generate(SEED, Institution.Size.DEMO);
-        try (FakeCanvasServer canvas = FakeCanvasServer.start(institution)) {
+    public RunReport run(SparkSession spark, Lake lake, Path work, DemoSettings settings) {
+        Institution institution = settings.institution();
+        try (FakeCanvasServer canvas = FakeCanvasServer.start(institution,
+                FakeCanvasServer.Settings.defaults().withToken(settings.canvasToken()))) {
             RunReport first = snapshot(spark, lake, canvas);
             canvas.setSnapshot(institution.evolve(1));
             RunReport second = snapshot(spark, lake, canvas);

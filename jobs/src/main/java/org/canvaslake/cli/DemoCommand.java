@@ -1,5 +1,6 @@
 package org.canvaslake.cli;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,6 +36,14 @@ public final class DemoCommand implements Command {
     public int run(Options options) throws Exception {
         Lake lake = Lake.at(options.get("lake").orElse("./lake"));
         SparkSession spark = SparkSessionFactory.getOrCreate("canvaslake-demo");
+        return pipeline(spark, lake, DemoSettings.defaults()).exitCode();
+    }
+
+    /**
+     * Every flow in order against the sandbox the settings describe, into the lake; prints what each did and the
+     * summary, records the demo's own report in {@code _meta.runs} and returns it.
+     */
+    public static RunReport pipeline(SparkSession spark, Lake lake, DemoSettings settings) throws IOException {
         RunReport demo = RunReport.start("demo");
         Path work = Files.createDirectories(lake.isLocal() ? lake.localRoot().resolve("_demo_work")
                 : Files.createTempDirectory("canvaslake-demo"));
@@ -44,7 +53,7 @@ public final class DemoCommand implements Command {
             System.out.println("\n--- " + step.name() + " ---");
             long start = System.nanoTime();
             try {
-                RunReport r = step.run(spark, lake, work);
+                RunReport r = step.run(spark, lake, work, settings);
                 demo.count(step.name(), "duration_ms", (System.nanoTime() - start) / 1_000_000);
                 if (!r.succeeded()) {
                     r.failures().forEach(f -> demo.fail(step.name() + "/" + f.unit(), f.message()));
@@ -57,7 +66,7 @@ public final class DemoCommand implements Command {
         RunLog.append(spark, lake, demo);
         System.out.println();
         System.out.print(summary(spark, lake, demo));
-        return demo.exitCode();
+        return demo;
     }
 
     static String summary(SparkSession spark, Lake lake, RunReport demo) {

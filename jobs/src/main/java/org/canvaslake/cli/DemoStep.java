@@ -12,8 +12,13 @@ public interface DemoStep {
     String name();
 
     /**
-     * Runs the flow. {@code work} is a scratch directory for sandbox inputs (generated events, ...).
-     * Returns the flow's run report (already recorded by the job).
+     * Runs the flow against the sandbox the settings describe. {@code work} is a scratch directory for sandbox
+     * inputs (generated events, ...). Returns the flow's run report (already recorded by the job).
      */
-    RunReport run(SparkSession spark, Lake lake, Path work) throws Exception;
+    RunReport run(SparkSession spark, Lake lake, Path work, DemoSettings settings) throws Exception;
+
+    /** Runs the flow against the demo's default sandbox. */
+    default RunReport run(SparkSession spark, Lake lake, Path work) throws Exception {
+        return run(spark, lake, work, DemoSettings.defaults());
+    }
 }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.apache.spark.sql.SparkSession;
+import org.canvaslake.cli.DemoSettings;
 import org.canvaslake.cli.DemoStep;
 import org.canvaslake.common.cli.Options;
 import org.canvaslake.common.lake.Lake;
@@ -27,8 +28,9 @@ public final class DapDemoStep implements DemoStep {
     }
 
     @Override
-    public RunReport run(SparkSession spark, Lake lake, Path work) {
-        try (FakeDapServer dap = FakeDapServer.start()) {
+    public RunReport run(SparkSession spark, Lake lake, Path work, DemoSettings settings) {
+        try (FakeDapServer dap = FakeDapServer.start(FakeDapServer.Settings.defaults().withSeed(settings.seed())
+                .withSize(settings.size()).withCredentials(settings.dapClientId(), settings.dapClientSecret()))) {
             DapSyncJob job = new DapSyncJob();
             RunReport first = sync(job, spark, lake, dap);
             if (!first.succeeded()) {

@@ -34,6 +34,18 @@ public final class DapSyncJob extends SparkJob {
 
     private static final Logger LOG = LoggerFactory.getLogger(DapSyncJob.class);
 
+    /**
+     * Crash point prefix: unreadable lines in cd2._quarantine, the table not written
+     * ({@code dap.after_quarantine.users}).
+     */
+    public static final String CRASH_AFTER_QUARANTINE = "dap.after_quarantine.";
+    /** Crash point prefix: {@code cd2.<table>} committed; mirrors and sync state not yet. */
+    public static final String CRASH_AFTER_DELTA = "dap.after_delta.";
+    /** Crash point prefix: Delta and the SQL mirrors loaded, the sync state not yet (reached only with a mirror). */
+    public static final String CRASH_AFTER_MIRROR = "dap.after_mirror.";
+    /** Crash point prefix: the table's sync state saved; the tables after it in the run not yet synced. */
+    public static final String CRASH_AFTER_STATE = "dap.after_state.";
+
     static final OptionSpec NAMESPACE = OptionSpec.value("namespace", "canvas", "DAP namespace (canvas, canvas_logs, ...)");
     static final OptionSpec TABLES = OptionSpec.value("tables", null,
             "Comma-separated DAP tables to sync (default: all tables of the namespace)");

@@ -3,6 +3,7 @@ package org.canvaslake.dap;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.current_timestamp;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sha2;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,6 +24,7 @@ import org.apache.spark.sql.types.StructType;
 import org.canvaslake.common.delta.DeltaTables;
 import org.canvaslake.common.delta.MergeResult;
 import org.canvaslake.common.delta.MergeSpec;
+import org.canvaslake.common.job.CrashPoints;
 import org.canvaslake.common.lake.Lake;
 import org.canvaslake.common.lake.LakeCatalog;
 import org.canvaslake.dap.DapSyncState.TableState;
@@ -88,6 +90,8 @@ final class TableSync {
     }
 
     Outcome sync(String table, TableState previous, boolean forceSnapshot) {
+        // a table queued behind one that crashed the process would never have started
+        CrashPoints.stopIfCrashed();
         long start = System.nanoTime();
         List<String> notes = new ArrayList<>();
         List<String> changes = new ArrayList<>();
@@ -136,6 +140,7 @@ final class TableSync {
             long rejected = quarantine(table, job, batch.rejected());
             if (rejected > 0) {
                 notes.add(rejected + " record(s) could not be read; see cd2._quarantine");
+                CrashPoints.check(DapSyncJob.CRASH_AFTER_QUARANTINE + table);
             }
             Dataset<Row> rows = batch.rows();
             long rowCount = rows.count();
@@ -164,6 +169,7 @@ final class TableSync {
             after.stream().filter(c -> !current.contains(c)).forEach(c -> notes.add("column " + c
                     + " is no longer in the DAP schema; kept in " + lakeTable(table)));
             LakeCatalog.register(spark, lake, lakeTable(table));
+            CrashPoints.check(DapSyncJob.CRASH_AFTER_DELTA + table);
 
             String mode = snapshot ? "snapshot" : "incremental";
             Map<String, MirrorResult> mirrored = new LinkedHashMap<>();
@@ -176,9 +182,13 @@ final class TableSync {
                         changes));
             }
 
+            if (!mirrors.isEmpty()) {
+                CrashPoints.check(DapSyncJob.CRASH_AFTER_MIRROR + table);
+            }
             checkpoint.dataApplied(table);
             state.save(new TableState(namespace, table, schema.version(), job.position(), job.id(), mode, records,
                     upserted, deleted, after, Instant.now()));
+            CrashPoints.check(DapSyncJob.CRASH_AFTER_STATE + table);
             long millis = (System.nanoTime() - start) / 1_000_000;
             LOG.info("DAP {}.{}: {} from {} ({} records, {} rows) -> {} upserted, {} deleted in {} ms; now at {}",
                     namespace, table, mode, snapshot ? "scratch" : previous.lastUntil(), records, rowCount, upserted,
@@ -290,13 +300,19 @@ final class TableSync {
         return rows.select(cols.toArray(Column[]::new));
     }
 
-    /** Lines that are not records go to cd2._quarantine with their reason, file and job. */
+    /**
+     * Lines that are not records go to cd2._quarantine with their reason, file and job, once per table and line: a
+     * sync cut short before its state is written repeats the same query, which brings the same lines again.
+     */
     private long quarantine(String table, DapJob job, Dataset<Row> rejected) {
         long n = rejected.count();
         if (n > 0) {
-            DeltaTables.append(rejected.withColumn("namespace", lit(namespace)).withColumn("table_name", lit(table))
-                    .withColumn("job_id", lit(job.id())).withColumn("quarantined_at", current_timestamp()),
-                    lake.table("cd2._quarantine"), List.of());
+            Dataset<Row> rows = rejected.withColumn("namespace", lit(namespace)).withColumn("table_name", lit(table))
+                    .withColumn("line_sha256", sha2(col("line"), 256))
+                    .withColumn("job_id", lit(job.id())).withColumn("quarantined_at", current_timestamp())
+                    .dropDuplicates("namespace", "table_name", "line_sha256");
+            DeltaTables.merge(spark, rows, lake.table("cd2._quarantine"), MergeSpec.on("namespace", "table_name",
+                    "line_sha256").ignoringInComparison("source_file", "job_id", "quarantined_at"));
             LakeCatalog.register(spark, lake, "cd2._quarantine");
             LOG.warn("DAP {}.{}: {} line(s) of job {} could not be read and went to cd2._quarantine", namespace, table,
                     n, job.id());

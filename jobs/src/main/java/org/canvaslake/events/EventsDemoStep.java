@@ -4,11 +4,13 @@ import java.nio.file.Path;
 import java.util.List;
 
 import org.apache.spark.sql.SparkSession;
+import org.canvaslake.cli.DemoSettings;
 import org.canvaslake.cli.DemoStep;
 import org.canvaslake.cli.SandboxEventsCommand;
 import org.canvaslake.common.cli.Options;
 import org.canvaslake.common.lake.Lake;
 import org.canvaslake.common.report.RunReport;
+import org.canvaslake.sandbox.LiveEventGenerator;
 
 /**
  * The demo's live-events flow: 20,000 sandbox events landed into the lake's {@code raw/live_events} through the
@@ -16,9 +18,6 @@ import org.canvaslake.common.report.RunReport;
  * same names), so a second demo finds nothing new to compact.
  */
 public final class EventsDemoStep implements DemoStep {
-
-    static final long EVENTS = 20_000;
-    static final long SEED = 42;
 
     /** Queries the demo suggests for the events tables. */
     public static final List<String> SUGGESTIONS = List.of(
@@ -32,11 +31,11 @@ public final class EventsDemoStep implements DemoStep {
     }
 
     @Override
-    public RunReport run(SparkSession spark, Lake lake, Path work) throws Exception {
+    public RunReport run(SparkSession spark, Lake lake, Path work, DemoSettings settings) throws Exception {
         // a lake elsewhere (s3://) gets the generated objects through a local directory and --raw
         Path landing = lake.isLocal() ? lake.localRoot() : work.resolve("events-landing");
-        SandboxEventsCommand.Landed landed = SandboxEventsCommand.land(SandboxEventsCommand.generator(SEED), EVENTS,
-                landing, 10);
+        SandboxEventsCommand.Landed landed = SandboxEventsCommand.land(
+                new LiveEventGenerator(settings.institution(), settings.seed()), settings.events(), landing, 10);
         System.out.printf("Landed %,d sandbox live events in %,d objects under %s%n", landed.messages(),
                 landed.objects(), landing.resolve("raw/live_events"));
         EventsJob job = new EventsJob();

@@ -263,6 +263,8 @@ public final class EventsJob extends SparkJob {
             Map<TableWrite, Future<EventSink.Outcome>> futures = new LinkedHashMap<>();
             for (TableWrite w : writes) {
                 futures.put(w, pool.submit(() -> {
+                    // a writer queued behind a crashed one would have died with the process
+                    CrashPoints.stopIfCrashed();
                     long start = System.nanoTime();
                     EventSink.Outcome o = w.write().call();
                     // this table committed, others maybe not yet, the ledger certainly not

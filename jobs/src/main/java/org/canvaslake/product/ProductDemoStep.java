@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.apache.spark.sql.SparkSession;
+import org.canvaslake.cli.DemoSettings;
 import org.canvaslake.cli.DemoStep;
 import org.canvaslake.common.cli.Options;
 import org.canvaslake.common.delta.DeltaTables;
@@ -24,7 +25,7 @@ public final class ProductDemoStep implements DemoStep {
     }
 
     @Override
-    public RunReport run(SparkSession spark, Lake lake, Path work) throws Exception {
+    public RunReport run(SparkSession spark, Lake lake, Path work, DemoSettings settings) throws Exception {
         List<String> inputs = new ArrayList<>();
         for (String t : List.of(ProductJob.EVENTS, "canvas.users", "canvas.users_history", "cd2.users")) {
             if (DeltaTables.exists(spark, lake.table(t))) {

@@ -23,6 +23,7 @@ import org.canvaslake.common.delta.DeltaChanges;
 import org.canvaslake.common.delta.DeltaTables;
 import org.canvaslake.common.delta.MergeResult;
 import org.canvaslake.common.delta.MergeSpec;
+import org.canvaslake.common.job.CrashPoints;
 import org.canvaslake.common.job.JobContext;
 import org.canvaslake.common.job.SparkJob;
 import org.canvaslake.common.lake.Lake;
@@ -49,6 +50,13 @@ public final class ProductJob extends SparkJob {
     public static final String EVENTS = "events.live_stream";
     public static final String PSEUDONYMIZE_NONE = "none";
     public static final String PSEUDONYMIZE_USER = "user";
+
+    /** Crash point: the events table's Change Data Feed switched on (a commit on it), nothing else written yet. */
+    public static final String CRASH_AFTER_EVENTS_FEED = "product.after_events_feed";
+    /** Crash point: {@code product.learning_events} committed, {@code _meta.product_state} not yet. */
+    public static final String CRASH_AFTER_TABLE = "product.after_table";
+    /** Crash point: the product state saved, the product table's own Change Data Feed not yet switched on. */
+    public static final String CRASH_AFTER_STATE = "product.after_state";
 
     static final OptionSpec ENTITIES = OptionSpec.value("entities", EntitySources.AUTO,
             "Where users, courses and assignments come from: auto (cd2 when its tables exist, else rest), rest "
@@ -107,6 +115,7 @@ public final class ProductJob extends SparkJob {
                 report.note("could not switch on the Change Data Feed of " + EVENTS + ": every run rebuilds in full");
             }
         }
+        CrashPoints.check(CRASH_AFTER_EVENTS_FEED);
         long version = DeltaChanges.currentVersion(spark, eventsPath);
         String productPath = lake.table(ProductSchema.TABLE);
         Optional<ProductState> state = ProductState.read(spark, lake, ProductSchema.TABLE);
@@ -135,8 +144,10 @@ public final class ProductJob extends SparkJob {
                     + (from == version ? " (none new)" : ""));
             update(spark, lake, changes, version, entities, settings, report);
         }
+        CrashPoints.check(CRASH_AFTER_TABLE);
         new ProductState(ProductSchema.TABLE, EVENTS, version, choice.name(), settings.pseudonymize(),
                 settings.fingerprint(), report.runId(), Instant.now()).write(spark, lake);
+        CrashPoints.check(CRASH_AFTER_STATE);
         DeltaChanges.enableFeed(spark, productPath);
         long rows = DeltaTables.read(spark, productPath).count();
         report.count(ProductSchema.TABLE, "rows", rows);

@@ -1,6 +1,7 @@
 package org.canvaslake.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.canvaslake.events.EventsJobTest.run;
 import static org.canvaslake.events.EventsJobTest.table;
 import static org.canvaslake.events.EventsJobTest.version;
@@ -13,6 +14,8 @@ import java.util.Set;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.canvaslake.cli.SandboxEventsCommand;
+import org.canvaslake.common.cli.Options;
+import org.canvaslake.common.job.CrashPoints;
 import org.canvaslake.common.json.Json;
 import org.canvaslake.common.report.RunReport;
 import org.canvaslake.common.testing.SparkTest;
@@ -91,12 +94,16 @@ class EventsIncrementalTest {
         SandboxEventsCommand.land(generator(2), 300, lake, 10);
         RawInput.land(lake, first.subList(100, 120).stream().map(m -> new LiveEventMessage(m.messageId(),
                 m.receivedAt(), m.attributes(), m.body())).toList(), 20);
-        System.setProperty("canvaslake.crashAt", EventsJob.CRASH_BEFORE_LEDGER);
-        RunReport crashed;
+        EventsJob job = new EventsJob();
+        Options options = Options.parse(job.spec(), List.of("--lake", lake.toString()));
+        RunReport crashed = job.runReport(options);
+        System.setProperty(CrashPoints.PROPERTY, EventsJob.CRASH_BEFORE_LEDGER);
         try {
-            crashed = run(spark, lake);
+            // the crash ends the run as a kill would: it escapes before the run report is recorded
+            assertThatThrownBy(() -> job.runWith(spark, options, crashed))
+                    .isInstanceOf(CrashPoints.InjectedCrash.class).hasMessageContaining(EventsJob.CRASH_BEFORE_LEDGER);
         } finally {
-            System.clearProperty("canvaslake.crashAt");
+            System.clearProperty(CrashPoints.PROPERTY);
         }
         assertThat(crashed.failures()).extracting(RunReport.Failure::message)
                 .anySatisfy(m -> assertThat(m).contains(EventsJob.CRASH_BEFORE_LEDGER));

@@ -30,6 +30,9 @@ public abstract class SparkJob implements Command {
 
     private static final Logger LOG = LoggerFactory.getLogger(SparkJob.class);
 
+    /** Crash point suffix: the job's work is done, its run report not yet recorded ({@code events.before_run_log}). */
+    public static final String CRASH_BEFORE_RUN_LOG = ".before_run_log";
+
     protected abstract String name();
 
     protected abstract String summary();
@@ -70,6 +73,8 @@ public abstract class SparkJob implements Command {
             report.fail(name(), e.getClass().getSimpleName() + ": " + Redaction.redact(String.valueOf(e.getMessage())));
         }
         report.finish();
+        // a crashed process records nothing; in the tests' exception mode this throws past the report as a kill would
+        CrashPoints.check(name() + CRASH_BEFORE_RUN_LOG);
         record(spark, lake, options, report);
         return report;
     }

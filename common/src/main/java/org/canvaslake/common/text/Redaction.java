@@ -5,7 +5,9 @@ import java.util.regex.Pattern;
 
 /**
  * Removes credentials from text before it reaches a log, a report or the lake. Canvas puts {@code access_token=}
- * in live-event URLs; presigned download URLs carry AWS signatures; calendar feeds carry private feed tokens.
+ * in live-event URLs, and {@code verifier=} in file download URLs (it opens the file to anyone holding the link);
+ * a URL can carry another, URL-encoded, in a parameter ({@code return_to=...%3Faccess_token%3D...}); presigned
+ * download URLs carry AWS signatures; calendar feeds carry private feed tokens.
  */
 public final class Redaction {
 
@@ -14,9 +16,12 @@ public final class Redaction {
     // query parameters whose value is a credential, in any URL inside any text
     private static final String[] SECRET_PARAM_NAMES = {"access_token", "token", "api_key", "apikey", "client_secret",
             "password", "secret", "X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token", "Signature", "sig",
-            "refresh_token", "id_token"};
+            "refresh_token", "id_token", "verifier"};
     private static final Pattern SECRET_PARAMS = Pattern.compile(
             "(?i)((?:" + String.join("|", SECRET_PARAM_NAMES) + ")=)([^&#\\s\"'<>\\\\]+)");
+    // the same inside a URL-encoded URL (once or twice encoded): the value ends at the next escaped character
+    private static final Pattern ENCODED_SECRET_PARAMS = Pattern.compile(
+            "(?i)((?:" + String.join("|", SECRET_PARAM_NAMES) + ")%(?:25)?3D)([^&#\\s\"'<>\\\\%]+)");
     // Canvas calendar feed URLs: /feeds/calendars/user_<private token>.ics
     private static final Pattern FEED_TOKEN = Pattern.compile("(/feeds/[a-z_]+/)([A-Za-z0-9_]+_)?([A-Za-z0-9]{20,})");
     private static final Pattern BEARER = Pattern.compile("(?i)(Bearer\\s+)([A-Za-z0-9._~+/=-]+)");
@@ -33,6 +38,9 @@ public final class Redaction {
         // and the job redacts every event it reads
         if (hasSecretParameter(out)) {
             out = SECRET_PARAMS.matcher(out).replaceAll("$1" + MASK);
+        }
+        if (hasEncodedSecretParameter(out)) {
+            out = ENCODED_SECRET_PARAMS.matcher(out).replaceAll("$1" + MASK);
         }
         if (out.contains("/feeds/")) {
             Matcher m = FEED_TOKEN.matcher(out);
@@ -54,6 +62,24 @@ public final class Redaction {
         for (int eq = text.indexOf('='); eq >= 0; eq = text.indexOf('=', eq + 1)) {
             for (String name : SECRET_PARAM_NAMES) {
                 int start = eq - name.length();
+                if (start >= 0 && text.regionMatches(true, start, name, 0, name.length())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** True when some {@code %3D} (or {@code %253D}) follows one of the secret parameter names. */
+    private static boolean hasEncodedSecretParameter(String text) {
+        for (int pct = text.indexOf('%'); pct >= 0; pct = text.indexOf('%', pct + 1)) {
+            boolean once = text.regionMatches(true, pct, "%3D", 0, 3);
+            boolean twice = text.regionMatches(true, pct, "%253D", 0, 5);
+            if (!once && !twice) {
+                continue;
+            }
+            for (String name : SECRET_PARAM_NAMES) {
+                int start = pct - name.length();
                 if (start >= 0 && text.regionMatches(true, start, name, 0, name.length())) {
                     return true;
                 }

@@ -23,6 +23,19 @@ class RedactionTest {
     }
 
     @Test
+    void removesFileVerifiersAndTokensOfUrlsEncodedInsideUrls() {
+        assertThat(Redaction.redact("https://c.example.edu/courses/1/files/2/download?verifier=AbC123&wrap=1"))
+                .isEqualTo("https://c.example.edu/courses/1/files/2/download?verifier=REDACTED&wrap=1");
+        assertThat(Redaction.redact("https://c.example.edu/login?return_to=https%3A%2F%2Fc.example.edu%2Fapi%3F"
+                + "access_token%3D7~secret%26per_page%3D10"))
+                .isEqualTo("https://c.example.edu/login?return_to=https%3A%2F%2Fc.example.edu%2Fapi%3F"
+                        + "access_token%3DREDACTED%26per_page%3D10");
+        assertThat(Redaction.redact("x?next=%2Fy%253Faccess_token%253Dtok9%2526a%253D1"))
+                .isEqualTo("x?next=%2Fy%253Faccess_token%253DREDACTED%2526a%253D1");
+        assertThat(Redaction.redact("x?q=a%3Db%26c%3Dd")).isEqualTo("x?q=a%3Db%26c%3Dd");
+    }
+
+    @Test
     void leavesTextWithoutSecretsAlone() {
         String plain = "{\"url\":\"https://canvas.example.edu/courses/1?module_item_id=2\"}";
         assertThat(Redaction.redact(plain)).isEqualTo(plain);

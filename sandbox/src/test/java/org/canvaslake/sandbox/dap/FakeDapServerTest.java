@@ -69,6 +69,25 @@ class FakeDapServerTest {
         }
     }
 
+    @Test
+    void acceptsConfiguredCredentialsAndServesBrokenLinesInEveryJobOfTheirTable() throws Exception {
+        try (FakeDapServer server = FakeDapServer.start(FakeDapServer.Settings.defaults()
+                .withSize(Institution.Size.TEST).withPollsUntilComplete(2).withCredentials("my-client", "my-secret"))) {
+            String token = login(server);
+            assertThat(token).as("tokens name their client").contains("my-client");
+            server.addBrokenLines("courses", List.of("not a record", "{\"meta\": {"));
+
+            JsonNode snapshot = run(server, token, "courses", "{\"format\": \"jsonl\"}");
+            assertThat(lines(server, token, snapshot)).contains("not a record", "{\"meta\": {");
+            server.advance();
+            JsonNode incremental = run(server, token, "courses", "{\"format\": \"jsonl\", \"since\": \""
+                    + snapshot.get("at").asText() + "\"}");
+            assertThat(lines(server, token, incremental)).contains("not a record", "{\"meta\": {");
+            assertThat(lines(server, token, run(server, token, "users", "{\"format\": \"jsonl\"}")))
+                    .doesNotContain("not a record");
+        }
+    }
+
     private String login(FakeDapServer server) throws Exception {
         String basic = Base64.getEncoder().encodeToString((server.clientId() + ":" + server.clientSecret())
                 .getBytes(StandardCharsets.UTF_8));
@@ -95,6 +114,15 @@ class FakeDapServerTest {
 
     private List<JsonNode> records(FakeDapServer server, String token, JsonNode job) throws Exception {
         List<JsonNode> out = new ArrayList<>();
+        for (String line : lines(server, token, job)) {
+            out.add(Json.parse(line));
+        }
+        return out;
+    }
+
+    /** The job's objects, line by line, as downloaded. */
+    private List<String> lines(FakeDapServer server, String token, JsonNode job) throws Exception {
+        List<String> out = new ArrayList<>();
         for (JsonNode o : job.get("objects")) {
             JsonNode urls = Json.parse(send(server, "POST", "/dap/object/url", "[{\"id\": \"" + o.get("id").asText()
                     + "\"}]", "Bearer " + token).body());
@@ -103,7 +131,7 @@ class FakeDapServerTest {
                     HttpResponse.BodyHandlers.ofByteArray());
             for (String line : gunzip(object.body()).split("\n")) {
                 if (!line.isBlank()) {
-                    out.add(Json.parse(line));
+                    out.add(line);
                 }
             }
         }

@@ -1,0 +1,214 @@
+package org.canvaslake.proof;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.canvaslake.common.delta.DeltaTables;
+import org.canvaslake.common.lake.Lake;
+import org.canvaslake.common.report.RunLog;
+
+/**
+ * Every Delta table of a lake (and every table of a SQL schema) as sorted row texts, so two lakes can be compared
+ * row for row: equal maps mean equal tables. What differs between any two runs by design is taken out first —
+ * columns that name the run or the wall clock, and the run log itself (a crashed run leaves no row in it) — and
+ * snapshot times (which are the run's start) are replaced by their rank within the table, so a table whose versions
+ * were taken by a re-run at another moment compares equal when it holds the same versions in the same order.
+ */
+final class LakeRows {
+
+    /** Per table, the columns to leave out ({@code "*"}: every table). */
+    record Rules(Map<String, Set<String>> dropColumns, Set<String> rankedTimes, Set<String> skipTables) {
+
+        static Rules dropping(String table, String... columns) {
+            return new Rules(Map.of(), Set.of(), Set.of(RunLog.TABLE)).drop(table, columns);
+        }
+
+        Rules drop(String table, String... columns) {
+            Map<String, Set<String>> d = new HashMap<>(dropColumns);
+            d.computeIfAbsent(table, k -> new HashSet<>()).addAll(List.of(columns));
+            return new Rules(Map.copyOf(d), rankedTimes, skipTables);
+        }
+
+        /** Timestamp columns holding snapshot times: compared by rank, not value. */
+        Rules rankTimes(String... columns) {
+            Set<String> r = new HashSet<>(rankedTimes);
+            r.addAll(List.of(columns));
+            return new Rules(dropColumns, Set.copyOf(r), skipTables);
+        }
+
+        boolean drops(String table, String column) {
+            return dropColumns.getOrDefault("*", Set.of()).contains(column)
+                    || dropColumns.getOrDefault(table, Set.of()).contains(column);
+        }
+    }
+
+    private LakeRows() {
+    }
+
+    /** The lake's Delta tables ({@code db.table}, found on disk) as sorted row texts. */
+    static Map<String, List<String>> of(SparkSession spark, Path lakeDir, Rules rules) {
+        Lake lake = Lake.at(lakeDir.toString());
+        Map<String, List<String>> out = new TreeMap<>();
+        for (String table : tables(lakeDir)) {
+            if (rules.skipTables().contains(table)) {
+                continue;
+            }
+            Dataset<Row> rows = DeltaTables.read(spark, lake.table(table));
+            String[] keep = Arrays.stream(rows.columns()).filter(c -> !rules.drops(table, c)).sorted()
+                    .toArray(String[]::new);
+            List<Row> collected = rows.selectExpr(Arrays.stream(keep).map(c -> "`" + c + "`").toArray(String[]::new))
+                    .collectAsList();
+            Map<Object, Integer> ranks = ranks(collected, keep, rules.rankedTimes());
+            List<String> texts = new ArrayList<>();
+            for (Row r : collected) {
+                StringBuilder b = new StringBuilder();
+                for (int i = 0; i < keep.length; i++) {
+                    Object v = r.get(i);
+                    if (v != null && rules.rankedTimes().contains(keep[i])) {
+                        v = "t" + ranks.get(v);
+                    }
+                    b.append(i == 0 ? "" : ", ").append(keep[i]).append('=').append(v);
+                }
+                texts.add(b.toString().replace(lakeDir.toString(), "<lake>"));
+            }
+            texts.sort(null);
+            out.put(table, texts);
+        }
+        return out;
+    }
+
+    /** Every table of a SQL schema as sorted row texts. */
+    static Map<String, List<String>> ofSchema(Connection db, String schema, Rules rules) throws SQLException {
+        Map<String, List<String>> out = new TreeMap<>();
+        List<String> tables = new ArrayList<>();
+        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT table_name FROM "
+                + "information_schema.tables WHERE table_schema = '" + schema + "' AND table_type = 'BASE TABLE'")) {
+            while (rs.next()) {
+                tables.add(rs.getString(1));
+            }
+        }
+        for (String table : tables) {
+            String name = "sql." + table;
+            if (rules.skipTables().contains(name)) {
+                continue;
+            }
+            List<String> texts = new ArrayList<>();
+            try (Statement s = db.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT * FROM \"" + schema + "\".\"" + table + "\"")) {
+                ResultSetMetaData md = rs.getMetaData();
+                TreeMap<String, Integer> columns = new TreeMap<>();
+                for (int i = 1; i <= md.getColumnCount(); i++) {
+                    if (!rules.drops(name, md.getColumnName(i))) {
+                        columns.put(md.getColumnName(i), i);
+                    }
+                }
+                while (rs.next()) {
+                    StringBuilder b = new StringBuilder();
+                    for (Map.Entry<String, Integer> c : columns.entrySet()) {
+                        b.append(b.length() == 0 ? "" : ", ").append(c.getKey()).append('=')
+                                .append(rs.getString(c.getValue()));
+                    }
+                    texts.add(b.toString());
+                }
+            }
+            texts.sort(null);
+            out.put(name, texts);
+        }
+        return out;
+    }
+
+    /** What differs, table by table (a few rows each); empty when the maps are equal. */
+    static String diff(Map<String, List<String>> expected, Map<String, List<String>> actual) {
+        StringBuilder out = new StringBuilder();
+        Set<String> names = new TreeSet<>(expected.keySet());
+        names.addAll(actual.keySet());
+        for (String t : names) {
+            List<String> e = expected.getOrDefault(t, null);
+            List<String> a = actual.getOrDefault(t, null);
+            if (e == null || a == null) {
+                out.append("  ").append(t).append(e == null ? ": not in the uninterrupted lake" : ": missing")
+                        .append('\n');
+                continue;
+            }
+            if (e.equals(a)) {
+                continue;
+            }
+            List<String> missing = new ArrayList<>(e);
+            a.forEach(missing::remove);
+            List<String> extra = new ArrayList<>(a);
+            e.forEach(extra::remove);
+            out.append("  ").append(t).append(": ").append(e.size()).append(" rows expected, ").append(a.size())
+                    .append(" found; ").append(missing.size()).append(" missing, ").append(extra.size())
+                    .append(" extra\n");
+            missing.stream().limit(3).forEach(r -> out.append("    - ").append(cut(r)).append('\n'));
+            extra.stream().limit(3).forEach(r -> out.append("    + ").append(cut(r)).append('\n'));
+        }
+        return out.toString();
+    }
+
+    /** The {@code db.table} names of the Delta tables under a lake directory ({@code raw/} aside). */
+    static List<String> tables(Path lakeDir) {
+        List<String> out = new ArrayList<>();
+        try (Stream<Path> dbs = Files.list(lakeDir)) {
+            for (Path db : dbs.filter(Files::isDirectory).sorted().toList()) {
+                String dbName = db.getFileName().toString();
+                if (dbName.equals("raw") || !dbName.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                    continue;
+                }
+                try (Stream<Path> tables = Files.list(db)) {
+                    tables.filter(t -> Files.isDirectory(t.resolve("_delta_log"))).sorted()
+                            .forEach(t -> out.add(dbName + "." + t.getFileName()));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot list the tables of " + lakeDir, e);
+        }
+        return out;
+    }
+
+    private static Map<Object, Integer> ranks(List<Row> rows, String[] columns, Set<String> ranked) {
+        TreeMap<java.time.Instant, List<Object>> times = new TreeMap<>();
+        for (Row r : rows) {
+            for (int i = 0; i < columns.length; i++) {
+                Object v = r.get(i);
+                if (ranked.contains(columns[i]) && v != null) {
+                    java.time.Instant at = v instanceof java.sql.Timestamp t ? t.toInstant() : (java.time.Instant) v;
+                    times.computeIfAbsent(at, k -> new ArrayList<>()).add(v);
+                }
+            }
+        }
+        Map<Object, Integer> out = new HashMap<>();
+        int n = 0;
+        for (List<Object> same : times.values()) {
+            for (Object v : same) {
+                out.put(v, n);
+            }
+            n++;
+        }
+        return out;
+    }
+
+    private static String cut(String row) {
+        return row.length() > 400 ? row.substring(0, 400) + "…" : row;
+    }
+}
