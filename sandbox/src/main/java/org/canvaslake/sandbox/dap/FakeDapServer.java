@@ -154,15 +154,10 @@ public final class FakeDapServer implements AutoCloseable {
                     jobWindow, failEveryNthJob, recordsPerObject, port);
         }
 
-        public Settings withSeed(long s) {
-            return new Settings(s, size, clientId, clientSecret, tokenLifetime, pollsUntilComplete, jobsPerWindow,
-                    jobWindow, failEveryNthJob, recordsPerObject);
-        }
-
         /** The client id and secret the login accepts (e.g. recognisable fakes, to prove they never leak). */
         public Settings withCredentials(String id, String secret) {
             return new Settings(seed, size, id, secret, tokenLifetime, pollsUntilComplete, jobsPerWindow,
-                    jobWindow, failEveryNthJob, recordsPerObject);
+                    jobWindow, failEveryNthJob, recordsPerObject, port);
         }
 
         public Settings withTokenLifetime(Duration d) {
