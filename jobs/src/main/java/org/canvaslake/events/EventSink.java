@@ -1,6 +1,7 @@
 package org.canvaslake.events;
 
 import java.util.List;
+import java.util.Map;
 
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -29,19 +30,31 @@ public final class EventSink {
      * @param rows      the table's rows, unique by the spec's keys
      * @param rowCount  how many rows that is (known from the parse summary; avoids counting again)
      * @param fileGroups how many tasks write the files of a new or rebuilt table
+     * @param tableProperties Delta properties of a table this write creates
      */
     public static Outcome write(SparkSession spark, Dataset<Row> rows, long rowCount, String path, MergeSpec spec,
-                                Mode mode, int fileGroups) {
+                                Mode mode, int fileGroups, Map<String, String> tableProperties) {
         if (mode == Mode.REBUILD) {
-            DeltaTables.overwrite(rows.coalesce(fileGroups), path, spec.partitionBy());
+            DeltaTables.overwrite(rows.coalesce(fileGroups), path, spec.partitionBy(), tableProperties);
             return new Outcome(rowCount, 0, true, List.of());
         }
         if (!DeltaTables.exists(spark, path)) {
-            DeltaTables.append(rows.coalesce(fileGroups), path, spec.partitionBy());
+            DeltaTables.append(rows.coalesce(fileGroups), path, spec.partitionBy(), tableProperties);
             return new Outcome(rowCount, 0, true, List.of());
         }
         MergeResult r = DeltaTables.merge(spark, rows, path, spec);
         return new Outcome(r.inserted(), r.updated(), false, r.addedColumns());
+    }
+
+    /**
+     * Table properties that keep Delta's per-file statistics off the named wide text columns (the event JSON, the
+     * raw text of a quarantined record): nobody filters on them, and min/max over kilobyte strings cost every row.
+     */
+    public static Map<String, String> statisticsExcept(String[] columns, String... skipped) {
+        List<String> skip = List.of(skipped);
+        String kept = java.util.Arrays.stream(columns).filter(c -> !skip.contains(c) && !c.equals("dt"))
+                .collect(java.util.stream.Collectors.joining(","));
+        return Map.of("delta.dataSkippingStatsColumns", kept);
     }
 
     /** How many tasks should write {@code bytes}: one per target file size, at least 1, at most {@code max}. */

@@ -60,16 +60,21 @@ public final class EventsJob extends SparkJob {
     /**
      * Session settings for the run: small cached batches, so each holds one event type and a per-type table reads
      * only its own; several open files per write task, so date partitions are written without sorting; no copy of
-     * MERGE sources.
+     * MERGE sources; no Parquet dictionary for the wide text columns (every value is distinct: the dictionary only
+     * hashes kilobytes per row before giving up).
      */
     private static final Map<String, String> SETTINGS = Map.of(
             "spark.sql.inMemoryColumnarStorage.batchSize", "2000",
             "spark.sql.maxConcurrentOutputFileWriters", "64",
+            "parquet.enable.dictionary#event_json", "false",
+            "parquet.enable.dictionary#raw_text", "false",
             // MERGE sources here are the cached parse (deterministic): no need for Delta to copy them first
             "spark.databricks.delta.merge.materializeSource", "none");
 
     private static final long LIVE_STREAM_ROW_BYTES = 2048;
     private static final long TYPED_ROW_BYTES = 1024;
+    /** A per-type table with more rows than this is written by more than one task (up to the cores there are). */
+    private static final long ROWS_PER_WRITE_TASK = 40_000;
 
     @Override
     protected String name() {
@@ -181,7 +186,8 @@ public final class EventsJob extends SparkJob {
         Dataset<Row> liveRowsData = LiveStreamTable.rows(unique.events());
         int liveGroups = EventSink.fileGroups(liveRows * LIVE_STREAM_ROW_BYTES, options.targetFileBytes(), maxGroups);
         writes.add(new TableWrite(LiveStreamTable.NAME, () -> EventSink.write(spark, liveRowsData, liveRows, livePath,
-                liveSpec, mode, liveGroups), liveRows));
+                liveSpec, mode, liveGroups, EventSink.statisticsExcept(LiveStreamTable.COLUMNS, "event_json")),
+                liveRows));
 
         LongAccumulator unconverted = spark.sparkContext().longAccumulator("events.unconverted_values");
         Map<String, List<String>> tables = EventTypeTables.byTable(summary.names().keySet());
@@ -214,14 +220,18 @@ public final class EventsJob extends SparkJob {
             }
             Dataset<Row> input = unique.events().where(col("event_name").isin(names.toArray()))
                     .selectExpr(TypedRows.inputColumns().toArray(String[]::new));
-            JavaRDD<Row> typed = input.javaRDD().mapPartitions(new TypedRows(plan.schema(), plan.columnTypes(),
-                    unconverted, SparkTime.java8(spark)));
-            Dataset<Row> data = spark.createDataFrame(typed, plan.schema());
             long tableRows = rows;
-            int groups = EventSink.fileGroups(rows * TYPED_ROW_BYTES, options.targetFileBytes(), maxGroups);
+            int groups = Math.max(EventSink.fileGroups(rows * TYPED_ROW_BYTES, options.targetFileBytes(), maxGroups),
+                    EventSink.fileGroups(rows, ROWS_PER_WRITE_TASK, maxGroups));
             MergeSpec spec = eventSpec(dates, unparsed);
-            writes.add(new TableWrite(table, () -> EventSink.write(spark, data, tableRows, path, spec, mode, groups),
-                    rows));
+            // the typed rows are planned in the writer thread: planning (code generation) of ~20 tables then
+            // overlaps with the writing of others instead of running before all of them
+            writes.add(new TableWrite(table, () -> {
+                JavaRDD<Row> typed = input.javaRDD().mapPartitions(new TypedRows(plan.schema(), plan.columnTypes(),
+                        unconverted, SparkTime.java8(spark)));
+                Dataset<Row> data = spark.createDataFrame(typed, plan.schema());
+                return EventSink.write(spark, data, tableRows, path, spec, mode, groups, Map.of());
+            }, rows));
         }
 
         long quarantineRows = report.counter("quarantined");
@@ -231,7 +241,7 @@ public final class EventsJob extends SparkJob {
             MergeSpec spec = MergeSpec.on("quarantine_id").ignoringInComparison("run_id").partitionBy("dt")
                     .appendingWhenNoKeyMatches();
             writes.add(new TableWrite(QuarantineTable.NAME, () -> EventSink.write(spark, data, quarantineRows, path,
-                    spec, mode, 1), quarantineRows));
+                    spec, mode, 1, EventSink.statisticsExcept(QuarantineTable.COLUMNS, "raw_text")), quarantineRows));
         }
         return writes;
     }

@@ -184,7 +184,17 @@ public final class DeltaTables {
 
     /** Appends rows, adding any new columns to the table (creates it if absent). */
     public static void append(Dataset<Row> rows, String path, List<String> partitionBy) {
-        var writer = rows.write().format("delta").mode(SaveMode.Append).option("mergeSchema", "true");
+        append(rows, path, partitionBy, Map.of());
+    }
+
+    /**
+     * Appends rows, adding any new columns; a table this creates gets {@code tableProperties} ({@code delta.*}, e.g.
+     * which columns carry statistics); an existing table keeps its own.
+     */
+    public static void append(Dataset<Row> rows, String path, List<String> partitionBy,
+                              Map<String, String> tableProperties) {
+        var writer = rows.write().format("delta").mode(SaveMode.Append).option("mergeSchema", "true")
+                .options(tableProperties);
         if (!partitionBy.isEmpty()) {
             writer = writer.partitionBy(partitionBy.toArray(String[]::new));
         }
@@ -193,9 +203,15 @@ public final class DeltaTables {
 
     /** Replaces the table's content (and schema) with the rows, in one commit. */
     public static void overwrite(Dataset<Row> rows, String path, List<String> partitionBy) {
+        overwrite(rows, path, partitionBy, Map.of());
+    }
+
+    /** Replaces the table's content (and schema) in one commit; {@code tableProperties} as for {@link #append}. */
+    public static void overwrite(Dataset<Row> rows, String path, List<String> partitionBy,
+                                 Map<String, String> tableProperties) {
         // static: the whole table is replaced (the session's dynamic mode would refuse overwriteSchema)
         var writer = rows.write().format("delta").mode(SaveMode.Overwrite).option("overwriteSchema", "true")
-                .option("partitionOverwriteMode", "static");
+                .option("partitionOverwriteMode", "static").options(tableProperties);
         if (!partitionBy.isEmpty()) {
             writer = writer.partitionBy(partitionBy.toArray(String[]::new));
         }

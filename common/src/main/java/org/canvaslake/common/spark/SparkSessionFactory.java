@@ -70,6 +70,8 @@ public final class SparkSessionFactory {
             conf.put("spark.sql.adaptive.coalescePartitions.enabled", "true");
             conf.put("spark.databricks.delta.stalenessLimit", "0");
             conf.put("spark.sql.catalogImplementation", "in-memory");
+            // permissions without forking chmod per file (see LocalFileSystemNio)
+            conf.put("spark.hadoop.fs.file.impl", LocalFileSystemNio.class.getName());
         }
         return conf;
     }

@@ -60,11 +60,25 @@ public final class Redaction {
     /** True when some '=' follows one of the secret parameter names (what SECRET_PARAMS needs to match). */
     private static boolean hasSecretParameter(String text) {
         for (int eq = text.indexOf('='); eq >= 0; eq = text.indexOf('=', eq + 1)) {
-            for (String name : SECRET_PARAM_NAMES) {
-                int start = eq - name.length();
-                if (start >= 0 && text.regionMatches(true, start, name, 0, name.length())) {
-                    return true;
-                }
+            if (endsWithSecretName(text, eq)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** True when one of the secret parameter names ends right before {@code end}. */
+    private static boolean endsWithSecretName(String text, int end) {
+        if (end == 0) {
+            return false;
+        }
+        // every name ends in a letter: most '=' and '%' in event URLs are ruled out by one comparison
+        char last = Character.toLowerCase(text.charAt(end - 1));
+        for (String name : SECRET_PARAM_NAMES) {
+            int start = end - name.length();
+            if (start >= 0 && Character.toLowerCase(name.charAt(name.length() - 1)) == last
+                    && text.regionMatches(true, start, name, 0, name.length())) {
+                return true;
             }
         }
         return false;
@@ -75,14 +89,8 @@ public final class Redaction {
         for (int pct = text.indexOf('%'); pct >= 0; pct = text.indexOf('%', pct + 1)) {
             boolean once = text.regionMatches(true, pct, "%3D", 0, 3);
             boolean twice = text.regionMatches(true, pct, "%253D", 0, 5);
-            if (!once && !twice) {
-                continue;
-            }
-            for (String name : SECRET_PARAM_NAMES) {
-                int start = pct - name.length();
-                if (start >= 0 && text.regionMatches(true, start, name, 0, name.length())) {
-                    return true;
-                }
+            if ((once || twice) && endsWithSecretName(text, pct)) {
+                return true;
             }
         }
         return false;
@@ -90,8 +98,11 @@ public final class Redaction {
 
     private static boolean containsIgnoreCase(String text, String needle) {
         int n = needle.length();
+        char lower = Character.toLowerCase(needle.charAt(0));
+        char upper = Character.toUpperCase(needle.charAt(0));
         for (int i = 0; i + n <= text.length(); i++) {
-            if (text.regionMatches(true, i, needle, 0, n)) {
+            char c = text.charAt(i);
+            if ((c == lower || c == upper) && text.regionMatches(true, i, needle, 0, n)) {
                 return true;
             }
         }

@@ -164,6 +164,22 @@ class DeltaTablesTest {
     }
 
     @Test
+    void aCreatingWriteSetsTablePropertiesSoStatisticsSkipTheNamedColumns(SparkSession spark, @TempDir Path dir) {
+        String path = dir.resolve("props").toUri().toString();
+        DeltaTables.append(rows(spark, new Object[]{1L, "a long text", false}), path, List.of(),
+                java.util.Map.of("delta.dataSkippingStatsColumns", "id"));
+        DeltaTables.append(rows(spark, new Object[]{2L, "more text", true}), path, List.of());
+
+        Row detail = spark.sql("DESCRIBE DETAIL delta.`" + path + "`").first();
+        assertThat(detail.getJavaMap(detail.fieldIndex("properties")))
+                .containsEntry("delta.dataSkippingStatsColumns", "id");
+        List<String> stats = spark.read().json(dir.resolve("props/_delta_log").toString() + "/*.json")
+                .where("add IS NOT NULL").select("add.stats").as(org.apache.spark.sql.Encoders.STRING())
+                .collectAsList();
+        assertThat(stats).hasSize(2).allSatisfy(s -> assertThat(s).contains("\"id\"").doesNotContain("name"));
+    }
+
+    @Test
     void aMissingKeyColumnIsAClearError(SparkSession spark, @TempDir Path dir) {
         String path = dir.resolve("k").toUri().toString();
         assertThatThrownBy(() -> DeltaTables.merge(spark, rows(spark, new Object[]{1L, "a", false}), path,

@@ -39,6 +39,6 @@ class SparkSessionFactoryTest {
         assertThat(platform).containsEntry("spark.sql.extensions", SparkSessionFactory.DELTA_EXTENSION)
                 .containsEntry("spark.sql.session.timeZone", "UTC")
                 .doesNotContainKeys("spark.sql.shuffle.partitions", "spark.ui.enabled", "spark.driver.host",
-                        "spark.hadoop.fs.s3.impl");
+                        "spark.hadoop.fs.s3.impl", "spark.hadoop.fs.file.impl");
     }
 }
