@@ -37,14 +37,15 @@ import org.canvaslake.common.cli.Options;
 import org.canvaslake.common.cli.UsageException;
 import org.canvaslake.common.delta.DeltaTables;
 import org.canvaslake.common.delta.MergeSpec;
+import org.canvaslake.common.io.FileTrees;
 import org.canvaslake.common.job.Command;
 import org.canvaslake.common.report.RunReport;
 import org.canvaslake.common.spark.SparkSessionFactory;
 import org.canvaslake.common.text.Redaction;
 import org.canvaslake.dap.DapRecords;
-import org.canvaslake.dap.DapSchema;
 import org.canvaslake.dap.DapSchema.DapColumn;
 import org.canvaslake.dap.DapSchema.Kind;
+import org.canvaslake.dap.DapSchema;
 import org.canvaslake.mirror.JdbcMirror;
 import org.canvaslake.mirror.LoadMode;
 import org.canvaslake.mirror.MirrorTarget;
@@ -223,7 +224,7 @@ public final class DapBenchmark implements Command {
                 copyRows = postgres(spark, s, snapshotFiles, incrementalFiles, copyFile, steps);
             }
         } finally {
-            BenchFiles.deleteTree(lake);
+            FileTrees.delete(lake);
         }
         return new Result(s.rows(), s.incremental(), steps, skipped, deltaRows, copyRows);
     }

@@ -15,6 +15,7 @@ import org.canvaslake.common.cli.CommandSpec;
 import org.canvaslake.common.cli.OptionSpec;
 import org.canvaslake.common.cli.Options;
 import org.canvaslake.common.cli.UsageException;
+import org.canvaslake.common.io.FileTrees;
 import org.canvaslake.common.job.Command;
 import org.canvaslake.common.report.RunReport;
 import org.canvaslake.common.spark.SparkSessionFactory;
@@ -129,7 +130,7 @@ public final class EventsBenchmark implements Command {
         RunReport report = Bench.runEvents(spark, lake, raw);
         long jobNanos = System.nanoTime() - jobStart;
         if (!s.keepLake()) {
-            BenchFiles.deleteTree(lake);
+            FileTrees.delete(lake);
         }
         return new Result(floor.lines(), floor.objects(), floor.bytes(), cores, floor.nanos() / 1e9, jobNanos / 1e9,
                 sessionSeconds, report.status(), report.exitCode(), report.counter("events_read"),

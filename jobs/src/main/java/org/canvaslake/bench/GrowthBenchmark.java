@@ -21,6 +21,7 @@ import org.canvaslake.common.cli.CommandSpec;
 import org.canvaslake.common.cli.OptionSpec;
 import org.canvaslake.common.cli.Options;
 import org.canvaslake.common.cli.UsageException;
+import org.canvaslake.common.io.FileTrees;
 import org.canvaslake.common.job.Command;
 import org.canvaslake.common.report.RunReport;
 import org.canvaslake.common.spark.SparkSessionFactory;
@@ -155,7 +156,7 @@ public final class GrowthBenchmark implements Command {
             // the history lake reads its raw objects from raw/, the new hour is added there afterwards, so the
             // timed run lists the whole history and finds every history object in the ledger, as in production
             Path raw = root.resolve("raw");
-            BenchFiles.copyTree(historyInput, raw);
+            FileTrees.copy(historyInput, raw);
             Path history = root.resolve("history-lake");
             long t = System.nanoTime();
             RunReport compacted = Bench.runEvents(spark, history, raw);
@@ -166,7 +167,7 @@ public final class GrowthBenchmark implements Command {
             }
             log.printf("history: %,d messages in %,d objects compacted in %.1f s (not timed)%n",
                     compacted.counter("raw_lines"), compacted.counter("raw_objects"), historySeconds);
-            BenchFiles.copyTree(hourInput, raw);
+            FileTrees.copy(hourInput, raw);
 
             List<Run> fresh = new ArrayList<>();
             List<Run> onHistory = new ArrayList<>();
@@ -176,21 +177,21 @@ public final class GrowthBenchmark implements Command {
                 for (boolean historyFirst : i % 2 == 0 ? new boolean[]{true, false} : new boolean[]{false, true}) {
                     if (historyFirst) {
                         Path lake = trial.resolve("on-history");
-                        BenchFiles.copyTree(history, lake);
+                        FileTrees.copy(history, lake);
                         onHistory.add(timed(spark, lake, raw, log, "on history"));
                     } else {
                         fresh.add(timed(spark, trial.resolve("fresh"), hourInput, log, "fresh"));
                     }
                 }
                 if (!s.keepLake()) {
-                    BenchFiles.deleteTree(trial);
+                    FileTrees.delete(trial);
                 }
             }
             return new Result(s.days(), s.eventsPerDay(), compacted.counter("raw_objects"),
                     compacted.counter("raw_lines"), historySeconds, fresh, onHistory);
         } finally {
             if (!s.keepLake()) {
-                BenchFiles.deleteTree(root);
+                FileTrees.delete(root);
             }
         }
     }
@@ -242,7 +243,7 @@ public final class GrowthBenchmark implements Command {
             Files.createDirectories(target.getParent());
             Files.move(f, target);
         }
-        BenchFiles.deleteTree(all);
+        FileTrees.delete(all);
         if (hourObjects == 0) {
             throw new IllegalStateException("bench growth: the generator put nothing into hour " + NEW_HOUR + " of "
                     + newDay + "; give more --events-per-day");

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -26,6 +25,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.canvaslake.common.cli.Options;
 import org.canvaslake.common.delta.DeltaTables;
+import org.canvaslake.common.io.FileTrees;
 import org.canvaslake.common.lake.Lake;
 import org.canvaslake.common.report.RunReport;
 import org.canvaslake.common.testing.SparkTest;
@@ -204,7 +204,7 @@ class CanvasJobTest {
 
     @Test
     void aRebuildFromTheRawSnapshotsEqualsTheApiRuns() throws IOException {
-        copy(lake.resolve("raw"), rebuilt.resolve("raw"));
+        FileTrees.copy(lake.resolve("raw"), rebuilt.resolve("raw"));
         // the second snapshot equals the first and changed nothing; replaying the first and the third is enough
         for (RunReport api : List.of(first, third)) {
             String dt = snapshotTime(api).atZone(ZoneOffset.UTC).toLocalDate().toString();
@@ -356,19 +356,6 @@ class CanvasJobTest {
             return runs.filter(p -> p.getFileName().toString().startsWith("run=")).toList();
         } catch (IOException x) {
             throw new IllegalStateException(x);
-        }
-    }
-
-    private static void copy(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path p : files.toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
         }
     }
 }

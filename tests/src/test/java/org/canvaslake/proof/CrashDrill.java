@@ -4,15 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 
+import org.canvaslake.common.io.FileTrees;
 import org.canvaslake.common.job.CrashPoints;
 import org.canvaslake.common.report.RunReport;
 import org.slf4j.Logger;
@@ -114,16 +113,8 @@ final class CrashDrill {
 
     /** Copies a directory tree (a lake saved after a baseline run, to start a drill from). */
     static Path copy(Path from, Path to) {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path p : files.toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target);
-                }
-            }
-            return to;
+        try {
+            return FileTrees.copy(from, to);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot copy " + from + " to " + to, e);
         }
