@@ -188,7 +188,7 @@ public final class EventsJob extends SparkJob {
         Dataset<Row> liveRowsData = LiveStreamTable.rows(unique.events());
         int liveGroups = EventSink.fileGroups(liveRows * LIVE_STREAM_ROW_BYTES, options.targetFileBytes(), maxGroups);
         writes.add(new TableWrite(LiveStreamTable.NAME, () -> EventSink.write(spark, liveRowsData, liveRows, livePath,
-                liveSpec, mode, liveGroups, EventSink.statisticsExcept(LiveStreamTable.COLUMNS, "event_json")),
+                liveSpec, mode, liveGroups, EventSink.statisticsExcept(liveRowsData.columns(), "event_json")),
                 liveRows));
 
         LongAccumulator unconverted = spark.sparkContext().longAccumulator("events.unconverted_values");
@@ -243,7 +243,7 @@ public final class EventsJob extends SparkJob {
             MergeSpec spec = MergeSpec.on("quarantine_id").ignoringInComparison("run_id").partitionBy("dt")
                     .appendingWhenNoKeyMatches();
             writes.add(new TableWrite(QuarantineTable.NAME, () -> EventSink.write(spark, data, quarantineRows, path,
-                    spec, mode, 1, EventSink.statisticsExcept(QuarantineTable.COLUMNS, "raw_text")), quarantineRows));
+                    spec, mode, 1, EventSink.statisticsExcept(data.columns(), "raw_text")), quarantineRows));
         }
         return writes;
     }

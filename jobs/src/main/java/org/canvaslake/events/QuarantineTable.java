@@ -15,10 +15,6 @@ public final class QuarantineTable {
 
     public static final String NAME = "events._quarantine";
 
-    /** The columns, in table order. */
-    public static final String[] COLUMNS = {"quarantine_id", "reason", "detail", "source_object", "source_line",
-            "source_index", "message_id", "event_name", "received_at", "raw_text", "run_id", "dt"};
-
     private QuarantineTable() {
     }
 

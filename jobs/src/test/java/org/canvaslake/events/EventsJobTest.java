@@ -88,6 +88,13 @@ class EventsJobTest {
         assertThat(live.where(col("format").equalTo("caliper")).count())
                 .isEqualTo(Fixtures.list("caliper", ".json").size());
 
+        // Delta statistics for the columns people filter on, none for the kilobyte event JSON
+        Row detail = spark.sql("DESCRIBE DETAIL delta.`" + Lake.at(lake.toString()).table(LiveStreamTable.NAME) + "`")
+                .first();
+        assertThat(detail.<String, String>getJavaMap(detail.fieldIndex("properties")).get(
+                "delta.dataSkippingStatsColumns")).contains("event_id", "event_time", "user_id")
+                .doesNotContain("event_json");
+
         Row grade = live.where(col("event_name").equalTo("grade_change").and(col("format").equalTo("canvas"))
                 .and(col("user_id").equalTo("21070000000000987"))).first();
         assertThat(grade.<Timestamp>getAs("event_time").toInstant()).isEqualTo(Instant.parse("2019-11-01T19:11:05.222Z"));
