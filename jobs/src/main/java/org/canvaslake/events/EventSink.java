@@ -13,7 +13,8 @@ import org.canvaslake.common.delta.MergeSpec;
 /**
  * Writes one table of the run in one commit: a table that does not exist yet is created by writing the rows (there
  * is nothing to merge with), {@code --full} replaces the table, and otherwise the rows are MERGEd by key. Rows of
- * a small run are gathered into few tasks first, so each writes one file per date instead of one per task.
+ * a small run are gathered into few tasks first, so each writes one file per date instead of one per task; rows
+ * known to be new are appended as MERGE would insert them.
  */
 public final class EventSink {
 
@@ -21,7 +22,12 @@ public final class EventSink {
     public record Outcome(long inserted, long updated, boolean created, List<String> addedColumns) {
     }
 
-    public enum Mode { INCREMENTAL, REBUILD }
+    /**
+     * {@code INCREMENTAL}: create the table, or MERGE into it; {@code REBUILD}: replace it ({@code --full});
+     * {@code APPEND_NEW}: append to the existing table without asking it first, for rows the caller knows it does not
+     * hold (see {@code EventsJob}: the run's ids were checked once against the live stream).
+     */
+    public enum Mode { INCREMENTAL, REBUILD, APPEND_NEW }
 
     private EventSink() {
     }
@@ -37,6 +43,10 @@ public final class EventSink {
         if (mode == Mode.REBUILD) {
             DeltaTables.overwrite(rows.coalesce(fileGroups), path, spec.partitionBy(), tableProperties);
             return new Outcome(rowCount, 0, true, List.of());
+        }
+        if (mode == Mode.APPEND_NEW) {
+            DeltaTables.appendNew(rows, path, spec);
+            return new Outcome(rowCount, 0, false, List.of());
         }
         if (!DeltaTables.exists(spark, path)) {
             DeltaTables.append(rows.coalesce(fileGroups), path, spec.partitionBy(), tableProperties);

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -18,6 +19,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.LongAccumulator;
 import org.canvaslake.common.cli.OptionSpec;
@@ -44,9 +46,9 @@ import org.slf4j.LoggerFactory;
  *        ─▶ QuarantineTable                   ─▶ EventSink ─▶ events._quarantine
  * </pre>
  *
- * Every table gets one commit per run (created, rebuilt with {@code --full}, or MERGEd by key); the ledger is
- * written after all of them, so a crash anywhere leaves objects to be read again, never lost, and MERGE keeps them
- * from doubling.
+ * Every table gets one commit per run (created, rebuilt with {@code --full}, MERGEd by key, or appended to when the
+ * run's events are known to be new); the live stream commits first, the ledger after all of them, so a crash anywhere
+ * leaves objects to be read again, never lost, and the key checks keep them from doubling.
  */
 public final class EventsJob extends SparkJob {
 
@@ -185,10 +187,13 @@ public final class EventsJob extends SparkJob {
         summary.names().values().forEach(n -> allDates.addAll(n.dates().keySet()));
         MergeSpec liveSpec = eventSpec(allDates, summary.unparsedTimes() > 0);
         String livePath = lake.table(LiveStreamTable.NAME);
+        Set<String> namesStored = mode == EventSink.Mode.INCREMENTAL && DeltaTables.exists(spark, livePath)
+                ? namesAlreadyStored(spark, unique.events(), livePath, liveSpec) : null;
         Dataset<Row> liveRowsData = LiveStreamTable.rows(unique.events());
         int liveGroups = EventSink.fileGroups(liveRows * LIVE_STREAM_ROW_BYTES, options.targetFileBytes(), maxGroups);
+        EventSink.Mode liveMode = namesStored != null && namesStored.isEmpty() ? EventSink.Mode.APPEND_NEW : mode;
         writes.add(new TableWrite(LiveStreamTable.NAME, () -> EventSink.write(spark, liveRowsData, liveRows, livePath,
-                liveSpec, mode, liveGroups, EventSink.statisticsExcept(liveRowsData.columns(), "event_json")),
+                liveSpec, liveMode, liveGroups, EventSink.statisticsExcept(liveRowsData.columns(), "event_json")),
                 liveRows));
 
         LongAccumulator unconverted = spark.sparkContext().longAccumulator("events.unconverted_values");
@@ -210,6 +215,9 @@ public final class EventsJob extends SparkJob {
             }
             StructType existing = mode == EventSink.Mode.INCREMENTAL && DeltaTables.exists(spark, path)
                     ? DeltaTables.read(spark, path).schema() : null;
+            // none of the table's events in the live stream: none in the table either (it commits after the stream)
+            EventSink.Mode tableMode = existing != null && namesStored != null
+                    && names.stream().noneMatch(namesStored::contains) ? EventSink.Mode.APPEND_NEW : mode;
             EventTypeTables.Plan plan = EventTypeTables.plan(existing, seen);
             if (!plan.newColumns().isEmpty()) {
                 report.counter("new_fields", plan.newColumns().size());
@@ -232,7 +240,10 @@ public final class EventsJob extends SparkJob {
                 JavaRDD<Row> typed = input.javaRDD().mapPartitions(new TypedRows(plan.schema(), plan.columnTypes(),
                         unconverted, SparkTime.java8(spark)));
                 Dataset<Row> data = spark.createDataFrame(typed, plan.schema());
-                return EventSink.write(spark, data, tableRows, path, spec, mode, groups, Map.of());
+                EventSink.Outcome o = EventSink.write(spark, data, tableRows, path, spec, tableMode, groups, Map.of());
+                // an append adds the plan's new columns in its own commit (mergeSchema)
+                return tableMode == EventSink.Mode.APPEND_NEW
+                        ? new EventSink.Outcome(o.inserted(), o.updated(), o.created(), plan.newColumns()) : o;
             }, rows));
         }
 
@@ -246,6 +257,21 @@ public final class EventsJob extends SparkJob {
                     spec, mode, 1, EventSink.statisticsExcept(data.columns(), "raw_text")), quarantineRows));
         }
         return writes;
+    }
+
+    /**
+     * The event names of this run's events the live stream already holds (redeliveries from earlier runs, a re-run
+     * after a crash): one semi join over the event ids of the dates the run touches, instead of one check per table.
+     * A per-type table whose names are not among them is appended to without a check of its own. That is sound
+     * because a per-type table never holds an event the live stream lacks: the live stream commits first in every
+     * run ({@link #writeAll}), and a run whose live stream fails writes no other table.
+     */
+    static Set<String> namesAlreadyStored(SparkSession spark, Dataset<Row> events, String livePath, MergeSpec liveSpec) {
+        Dataset<Row> stored = DeltaTables.read(spark, livePath).as("t")
+                .where(functions.expr(liveSpec.targetFilter().orElse("TRUE"))).select("event_id");
+        return events.as("s").join(stored.as("t"), functions.expr("t.event_id <=> s.event_id"), "left_semi")
+                .select("event_name").distinct().collectAsList().stream().map(r -> r.getString(0))
+                .collect(Collectors.toCollection(TreeSet::new));
     }
 
     /**
@@ -264,7 +290,27 @@ public final class EventsJob extends SparkJob {
                 .targetFilter(filter).appendingWhenNoKeyMatches();
     }
 
+    /**
+     * Writes the live stream (and beside it the quarantine) first, then the per-type tables, {@code threads} at a
+     * time. The live stream commits before any per-type table, and when it fails no per-type table is written: what
+     * {@link #namesAlreadyStored} relies on.
+     */
     private boolean writeAll(List<TableWrite> writes, int threads, RunReport report) throws InterruptedException {
+        List<TableWrite> first = writes.stream().filter(w -> w.table().equals(LiveStreamTable.NAME)
+                || w.table().equals(QuarantineTable.NAME)).toList();
+        List<TableWrite> typed = writes.stream().filter(w -> !first.contains(w)).toList();
+        if (!writeEach(first, threads, report)) {
+            typed.forEach(w -> report.note(w.table() + " was not written: the per-type tables are written only after "
+                    + LiveStreamTable.NAME + " and " + QuarantineTable.NAME + ", and one of them failed."));
+            return false;
+        }
+        return writeEach(typed, threads, report);
+    }
+
+    private boolean writeEach(List<TableWrite> writes, int threads, RunReport report) throws InterruptedException {
+        if (writes.isEmpty()) {
+            return true;
+        }
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, Math.max(1, writes.size())), r -> {
             Thread t = new Thread(r, "events-writer");
             t.setDaemon(true);

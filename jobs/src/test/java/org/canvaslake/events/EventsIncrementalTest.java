@@ -8,15 +8,19 @@ import static org.canvaslake.events.EventsJobTest.version;
 
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.canvaslake.cli.SandboxEventsCommand;
 import org.canvaslake.common.cli.Options;
 import org.canvaslake.common.job.CrashPoints;
 import org.canvaslake.common.json.Json;
+import org.canvaslake.common.lake.Lake;
 import org.canvaslake.common.report.RunReport;
 import org.canvaslake.common.testing.SparkTest;
 import org.canvaslake.lander.LiveEventMessage;
@@ -26,6 +30,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
+
+import io.delta.tables.DeltaTable;
 
 /**
  * Sandbox events (with redeliveries, re-serialised copies, late and malformed messages) through several runs:
@@ -140,6 +146,66 @@ class EventsIncrementalTest {
         assertThat(sorted(spark, lake, "events.grade_change")).containsExactlyElementsOf(grades);
         assertThat(sorted(spark, lake, QuarantineTable.NAME, "run_id")).containsExactlyElementsOf(quarantine);
         assertThat(table(spark, lake, EventsLedger.NAME).count()).isEqualTo(full.counter("raw_objects"));
+    }
+
+    /**
+     * The hourly case: the run's event ids are checked once against the live stream, and a per-type table none of
+     * whose events is there gets a plain append (no MERGE, no check of its own); a type with a redelivery is still
+     * not doubled, and every per-type table stays within the live stream.
+     */
+    @Test
+    void newEventsAreAppendedAfterOneCheckAndARedeliveredTypeIsNotDoubled(SparkSession spark, @TempDir Path dir)
+            throws Exception {
+        Path lake = dir.resolve("lake");
+        List<LiveEventGenerator.Message> first = generator(5).list(200);
+        SandboxEventsCommand.land(generator(5), 200, lake, 10);
+        assertThat(run(spark, lake).failures()).isEmpty();
+        long discussionVersion = version(spark, lake, "events.discussion_entry_created");
+
+        // the next hour: new grade changes only, and a redelivery of three of the first hour's grade changes
+        LiveEventGenerator gradesOnly = SandboxEventsCommand.generator(6).only("grade_change").duplicateShare(0)
+                .malformedShare(0).lateShare(0).days(2);
+        List<LiveEventGenerator.Message> second = gradesOnly.list(60);
+        SandboxEventsCommand.land(gradesOnly, 60, lake, 10);
+        RunReport appended = run(spark, lake);
+        assertThat(appended.failures()).isEmpty();
+        assertThat(appended.counter("duplicates_already_in_lake")).isZero();
+        assertThat(lastOperation(spark, lake, LiveStreamTable.NAME)).isEqualTo("WRITE");
+        assertThat(lastOperation(spark, lake, "events.grade_change")).isEqualTo("WRITE");
+        assertThat(version(spark, lake, "events.discussion_entry_created")).isEqualTo(discussionVersion);
+
+        // three distinct events (the first hour has redeliveries of its own)
+        Map<String, LiveEventGenerator.Message> byEvent = new LinkedHashMap<>();
+        first.stream().filter(m -> "grade_change".equals(m.attributes().get("event_name")))
+                .filter(m -> distinctEvents(List.of(m)).size() == 1)
+                .forEach(m -> byEvent.putIfAbsent(distinctEvents(List.of(m)).iterator().next(), m));
+        List<LiveEventGenerator.Message> redelivered = byEvent.values().stream().limit(3).toList();
+        assertThat(redelivered).hasSize(3);
+        RawInput.land(lake, redelivered.stream().map(m -> new LiveEventMessage(m.messageId() + "-again",
+                m.receivedAt().plusSeconds(7200), m.attributes(), m.body())).toList(), 10);
+        LiveEventGenerator discussionsOnly = SandboxEventsCommand.generator(7).only("discussion_entry_created")
+                .duplicateShare(0).malformedShare(0).lateShare(0).days(2);
+        List<LiveEventGenerator.Message> third = discussionsOnly.list(40);
+        SandboxEventsCommand.land(discussionsOnly, 40, lake, 10);
+        RunReport mixed = run(spark, lake);
+        assertThat(mixed.failures()).isEmpty();
+        assertThat(mixed.counter("duplicates_already_in_lake")).isEqualTo(3);
+        assertThat(mixed.tableCount("events.grade_change", "inserted")).isZero();
+        assertThat(lastOperation(spark, lake, "events.discussion_entry_created")).isEqualTo("WRITE");
+
+        Set<String> all = new HashSet<>(distinctEvents(first));
+        all.addAll(distinctEvents(second));
+        all.addAll(distinctEvents(third));
+        assertThat(table(spark, lake, LiveStreamTable.NAME).count()).isEqualTo(all.size());
+        Dataset<Row> typedIds = table(spark, lake, "events.grade_change").select("event_id")
+                .union(table(spark, lake, "events.discussion_entry_created").select("event_id"));
+        assertThat(typedIds.count()).isEqualTo(all.size());
+        assertThat(typedIds.except(table(spark, lake, LiveStreamTable.NAME).select("event_id")).count()).isZero();
+    }
+
+    private static String lastOperation(SparkSession spark, Path lake, String name) {
+        return DeltaTable.forPath(spark, Lake.at(lake.toString()).table(name)).history(1).first()
+                .getAs("operation").toString();
     }
 
     @Test

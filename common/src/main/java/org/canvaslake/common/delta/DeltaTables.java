@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -33,6 +34,9 @@ import io.delta.tables.DeltaTable;
 public final class DeltaTables {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeltaTables.class);
+
+    /** At most this many source rows already in the table are left out of an append; more are MERGEd. */
+    private static final int MATCHES_CHECKED = 10_000;
 
     private DeltaTables() {
     }
@@ -127,16 +131,24 @@ public final class DeltaTables {
         String notDeleted = spec.deleteMarker().map(m -> "(s." + quote(m) + " IS NULL OR NOT s." + quote(m) + ")")
                 .orElse(null);
 
-        if (spec.appendWhenNoneMatch() && !anyMatch(spark, source, path, spec)) {
-            // nothing in the table meets the source: MERGE would insert every row it does not delete
-            Dataset<Row> rows = spec.deleteMarker().map(m -> source.as("s").where(notDeleted).drop(m)).orElse(source);
-            if (!spec.partitionBy().isEmpty()) {
-                // one file per partition, as MERGE writes with merge.repartitionBeforeWrite
-                rows = rows.repartition(spec.partitionBy().stream().map(c -> col(c)).toArray(Column[]::new));
+        if (spec.appendWhenNoneMatch()) {
+            String acts = spec.deleteMarker().map(m -> "s." + quote(m)).orElse("FALSE")
+                    + (changed.isEmpty() ? "" : " OR (" + join(notDeleted, "(" + changed + ")") + ")");
+            Optional<Dataset<Row>> unmatched = unmatchedWhenNoneChanges(spark, source, path, spec, acts);
+            if (unmatched.isPresent()) {
+                // MERGE would insert these rows (those it does not delete) and leave the rest of the table alone
+                Dataset<Row> rows = unmatched.get();
+                boolean someLeftOut = rows != source;
+                if (notDeleted != null) {
+                    rows = rows.as("s").where(notDeleted).drop(spec.deleteMarker().get());
+                }
+                if (someLeftOut && rows.isEmpty()) {
+                    return new MergeResult(0, 0, 0, added);  // all there already: no commit, as MERGE would do
+                }
+                appendNew(rows, path, spec);
+                Row last = DeltaTable.forPath(spark, path).history(1).select("operationMetrics").first();
+                return new MergeResult(metric(last.getJavaMap(0), "numOutputRows"), 0, 0, added);
             }
-            append(rows, path, List.of());
-            Row last = DeltaTable.forPath(spark, path).history(1).select("operationMetrics").first();
-            return new MergeResult(metric(last.getJavaMap(0), "numOutputRows"), 0, 0, added);
         }
 
         DeltaMergeBuilder builder = DeltaTable.forPath(spark, path).as("t").merge(source.as("s"), on);
@@ -153,18 +165,53 @@ public final class DeltaTables {
     }
 
     /**
-     * Whether any source row meets a target row under the MERGE condition: a semi join reading only the key columns
-     * of the target rows the target filter leaves (partition pruning), stopping at the first match.
+     * Appends rows that meet no target row under the spec's keys, as {@link #merge} would insert them: one file per
+     * partition (as MERGE writes with {@code merge.repartitionBeforeWrite}), new columns added. For callers that
+     * know the rows are new without asking the table (e.g. checked once against another table of the same run).
      */
-    private static boolean anyMatch(SparkSession spark, Dataset<Row> source, String path, MergeSpec spec) {
+    public static void appendNew(Dataset<Row> rows, String path, MergeSpec spec) {
+        if (!spec.partitionBy().isEmpty()) {
+            rows = rows.repartition(spec.partitionBy().stream().map(c -> col(c)).toArray(Column[]::new));
+        }
+        append(rows, path, List.of());
+    }
+
+    /**
+     * For {@link MergeSpec#appendingWhenNoKeyMatches()}: the source rows a MERGE would insert, when that is all it
+     * would do; empty when it would also update or delete. First a semi join reads only the key columns of the target
+     * rows the target filter leaves (partition pruning) and collects the keys that meet; usually none do. When some
+     * do (redeliveries, a re-run after a crash), a second join over just those keys asks whether MERGE would change
+     * any of them ({@code acts}: the delete or update condition); when none would, they are left out and the rest is
+     * appended. More than {@value #MATCHES_CHECKED} meeting keys: the MERGE itself is cheaper.
+     */
+    private static Optional<Dataset<Row>> unmatchedWhenNoneChanges(SparkSession spark, Dataset<Row> source,
+                                                                    String path, MergeSpec spec, String acts) {
         Dataset<Row> target = read(spark, path).as("t");
         if (spec.targetFilter().isPresent()) {
             target = target.where(functions.expr(spec.targetFilter().get()));
         }
-        target = target.select(spec.keys().stream().map(k -> col(quote(k))).toArray(Column[]::new)).as("t");
-        return !source.as("s").join(target, functions.expr(spec.keys().stream()
-                .map(k -> "t." + quote(k) + " <=> s." + quote(k)).collect(Collectors.joining(" AND "))), "left_semi")
-                .limit(1).isEmpty();
+        Column[] keys = spec.keys().stream().map(k -> col(quote(k))).toArray(Column[]::new);
+        Column on = functions.expr(spec.keys().stream().map(k -> "t." + quote(k) + " <=> s." + quote(k))
+                .collect(Collectors.joining(" AND ")));
+        Dataset<Row> metKeys = source.as("s").join(target.select(keys).as("t"), on, "left_semi").select(keys);
+        List<Row> met = metKeys.limit(MATCHES_CHECKED + 1).collectAsList();
+        if (met.isEmpty()) {
+            return Optional.of(source);
+        }
+        if (met.size() > MATCHES_CHECKED) {
+            return Optional.empty();
+        }
+        Dataset<Row> metRows = functions.broadcast(spark.createDataFrame(met, metKeys.schema())).as("m");
+        Column onMet = functions.expr(spec.keys().stream().map(k -> "m." + quote(k) + " <=> s." + quote(k))
+                .collect(Collectors.joining(" AND ")));
+        Dataset<Row> metSource = source.as("s").join(metRows, onMet, "left_semi");
+        boolean changes = !metSource.as("s").join(target.as("t"), on, "inner")
+                .where("coalesce(" + acts + ", FALSE)").limit(1).isEmpty();
+        if (changes) {
+            return Optional.empty();
+        }
+        LOG.info("{}: {} source rows already there unchanged, appending the rest", path, met.size());
+        return Optional.of(source.as("s").join(metRows, onMet, "left_anti"));
     }
 
     private static MergeResult lastMergeMetrics(SparkSession spark, String path, List<String> added) {

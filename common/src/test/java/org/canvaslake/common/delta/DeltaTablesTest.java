@@ -150,6 +150,47 @@ class DeltaTablesTest {
     }
 
     @Test
+    void rowsAlreadyThereUnchangedAreLeftOutOfAnAppendButAnUpdateOrDeleteAmongThemMerges(SparkSession spark,
+                                                                                          @TempDir Path dir) {
+        String path = dir.resolve("quiet").toUri().toString();
+        StructType s = new StructType().add("id", DataTypes.LongType).add("v", DataTypes.StringType)
+                .add("ts", DataTypes.LongType).add("dt", DataTypes.StringType).add("deleted", DataTypes.BooleanType);
+        MergeSpec spec = MergeSpec.on("id").updateWhen("s.ts < t.ts").partitionBy("dt").deleteWhere("deleted")
+                .targetFilter("t.dt IN ('d1')").appendingWhenNoKeyMatches();
+        DeltaTables.merge(spark, spark.createDataFrame(List.of(RowFactory.create(1L, "a", 10L, "d1", false),
+                RowFactory.create(2L, "b", 10L, "d1", false)), s), path, spec);
+
+        // 1 comes again, later than the stored copy (a redelivery): MERGE would leave it; 3 is new
+        MergeResult quiet = DeltaTables.merge(spark, spark.createDataFrame(List.of(
+                RowFactory.create(1L, "a-again", 20L, "d1", false), RowFactory.create(3L, "c", 10L, "d1", false)), s),
+                path, spec);
+        assertThat(quiet.inserted()).isEqualTo(1);
+        assertThat(DeltaTable.forPath(spark, path).history(1).first().getAs("operation").toString())
+                .isEqualTo("WRITE");
+        assertThat(DeltaTables.read(spark, path).orderBy("id").collectAsList())
+                .extracting(r -> r.getLong(0) + "|" + r.getString(1)).containsExactly("1|a", "2|b", "3|c");
+
+        // all of them there already, unchanged: nothing to write, no commit
+        long version = DeltaTable.forPath(spark, path).history(1).first().getAs("version");
+        MergeResult none = DeltaTables.merge(spark, spark.createDataFrame(List.of(
+                RowFactory.create(1L, "a-again", 30L, "d1", false), RowFactory.create(3L, "c", 10L, "d1", false)), s),
+                path, spec);
+        assertThat(none.changed()).isZero();
+        assertThat((long) DeltaTable.forPath(spark, path).history(1).first().getAs("version")).isEqualTo(version);
+
+        // 2 marked deleted: MERGE has work to do on a stored row, so it runs
+        MergeResult deleting = DeltaTables.merge(spark, spark.createDataFrame(List.of(
+                RowFactory.create(2L, "b", 20L, "d1", true), RowFactory.create(4L, "d", 10L, "d1", false)), s),
+                path, spec);
+        assertThat(deleting.deleted()).isEqualTo(1);
+        assertThat(deleting.inserted()).isEqualTo(1);
+        assertThat(DeltaTable.forPath(spark, path).history(1).first().getAs("operation").toString())
+                .isEqualTo("MERGE");
+        assertThat(DeltaTables.read(spark, path).orderBy("id").collectAsList())
+                .extracting(r -> r.getLong(0) + "|" + r.getString(1)).containsExactly("1|a", "3|c", "4|d");
+    }
+
+    @Test
     void overwriteReplacesAPartitionedTableWholeUnderTheSessionsDynamicMode(SparkSession spark, @TempDir Path dir) {
         String path = dir.resolve("ow").toUri().toString();
         StructType s = new StructType().add("id", DataTypes.LongType).add("dt", DataTypes.StringType);
