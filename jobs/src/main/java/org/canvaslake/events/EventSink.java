@@ -34,7 +34,8 @@ public final class EventSink {
 
     /**
      * @param rows      the table's rows, unique by the spec's keys
-     * @param rowCount  how many rows that is (known from the parse summary; avoids counting again)
+     * @param rowCount  how many rows that is (known from the parse summary; avoids counting again); with
+     *                  {@code APPEND_NEW}, 0 writes nothing
      * @param fileGroups how many tasks write the files of a new or rebuilt table
      * @param tableProperties Delta properties of a table this write creates
      */
@@ -45,6 +46,9 @@ public final class EventSink {
             return new Outcome(rowCount, 0, true, List.of());
         }
         if (mode == Mode.APPEND_NEW) {
+            if (rowCount == 0) {
+                return new Outcome(0, 0, false, List.of());  // all there already: no commit
+            }
             DeltaTables.appendNew(rows, path, spec);
             return new Outcome(rowCount, 0, false, List.of());
         }

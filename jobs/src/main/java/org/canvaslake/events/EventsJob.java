@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -187,14 +188,24 @@ public final class EventsJob extends SparkJob {
         summary.names().values().forEach(n -> allDates.addAll(n.dates().keySet()));
         MergeSpec liveSpec = eventSpec(allDates, summary.unparsedTimes() > 0);
         String livePath = lake.table(LiveStreamTable.NAME);
-        Set<String> namesStored = mode == EventSink.Mode.INCREMENTAL && DeltaTables.exists(spark, livePath)
-                ? namesAlreadyStored(spark, unique.events(), livePath, liveSpec) : null;
+        // which of the run's events the lake holds already: one join, instead of a check (and MERGE) per table
+        Optional<StoredEvents> stored = mode == EventSink.Mode.INCREMENTAL && DeltaTables.exists(spark, livePath)
+                ? StoredEvents.find(spark, unique.events(), livePath, liveSpec.targetFilter().orElseThrow())
+                : Optional.empty();
         Dataset<Row> liveRowsData = LiveStreamTable.rows(unique.events());
         int liveGroups = EventSink.fileGroups(liveRows * LIVE_STREAM_ROW_BYTES, options.targetFileBytes(), maxGroups);
-        EventSink.Mode liveMode = namesStored != null && namesStored.isEmpty() ? EventSink.Mode.APPEND_NEW : mode;
-        writes.add(new TableWrite(LiveStreamTable.NAME, () -> EventSink.write(spark, liveRowsData, liveRows, livePath,
-                liveSpec, liveMode, liveGroups, EventSink.statisticsExcept(liveRowsData.columns(), "event_json")),
-                liveRows));
+        Map<String, String> liveProperties = EventSink.statisticsExcept(liveRowsData.columns(), "event_json");
+        Set<String> liveHeld = stored.map(s -> s.ids(summary.names().keySet())).orElse(Set.of());
+        if (stored.isPresent() && !stored.get().replacesAny(liveHeld)) {
+            // the copies there stay (they arrived first): the rest is new
+            Dataset<Row> fresh = without(liveRowsData, liveHeld);
+            writes.add(new TableWrite(LiveStreamTable.NAME, () -> EventSink.write(spark, fresh,
+                    liveRows - liveHeld.size(), livePath, liveSpec, EventSink.Mode.APPEND_NEW, liveGroups,
+                    liveProperties), liveRows));
+        } else {
+            writes.add(new TableWrite(LiveStreamTable.NAME, () -> EventSink.write(spark, liveRowsData, liveRows,
+                    livePath, liveSpec, mode, liveGroups, liveProperties), liveRows));
+        }
 
         LongAccumulator unconverted = spark.sparkContext().longAccumulator("events.unconverted_values");
         Map<String, List<String>> tables = EventTypeTables.byTable(summary.names().keySet());
@@ -215,9 +226,6 @@ public final class EventsJob extends SparkJob {
             }
             StructType existing = mode == EventSink.Mode.INCREMENTAL && DeltaTables.exists(spark, path)
                     ? DeltaTables.read(spark, path).schema() : null;
-            // none of the table's events in the live stream: none in the table either (it commits after the stream)
-            EventSink.Mode tableMode = existing != null && namesStored != null
-                    && names.stream().noneMatch(namesStored::contains) ? EventSink.Mode.APPEND_NEW : mode;
             EventTypeTables.Plan plan = EventTypeTables.plan(existing, seen);
             if (!plan.newColumns().isEmpty()) {
                 report.counter("new_fields", plan.newColumns().size());
@@ -236,14 +244,24 @@ public final class EventsJob extends SparkJob {
             MergeSpec spec = eventSpec(dates, unparsed);
             // the typed rows are planned in the writer thread: planning (code generation) of ~20 tables then
             // overlaps with the writing of others instead of running before all of them
+            Set<String> stale = stored.isPresent() && existing != null ? stored.get().ids(names) : null;
             writes.add(new TableWrite(table, () -> {
-                JavaRDD<Row> typed = input.javaRDD().mapPartitions(new TypedRows(plan.schema(), plan.columnTypes(),
+                // none of the run's events of this table in the live stream: none in the table either; some: the
+                // table is asked about those alone, and when it holds them as the live stream does, they stay
+                Optional<Set<String>> held = stale == null || stored.get().replacesAny(stale) ? Optional.empty()
+                        : stale.isEmpty() ? Optional.of(Set.<String>of())
+                        : stored.get().heldAlike(spark, path, spec.targetFilter().orElseThrow(), stale);
+                Dataset<Row> rowsIn = held.map(h -> without(input, h)).orElse(input);
+                JavaRDD<Row> typed = rowsIn.javaRDD().mapPartitions(new TypedRows(plan.schema(), plan.columnTypes(),
                         unconverted, SparkTime.java8(spark)));
                 Dataset<Row> data = spark.createDataFrame(typed, plan.schema());
-                EventSink.Outcome o = EventSink.write(spark, data, tableRows, path, spec, tableMode, groups, Map.of());
-                // an append adds the plan's new columns in its own commit (mergeSchema)
-                return tableMode == EventSink.Mode.APPEND_NEW
-                        ? new EventSink.Outcome(o.inserted(), o.updated(), o.created(), plan.newColumns()) : o;
+                if (held.isEmpty()) {
+                    return EventSink.write(spark, data, tableRows, path, spec, mode, groups, Map.of());
+                }
+                EventSink.Outcome o = EventSink.write(spark, data, tableRows - held.get().size(), path, spec,
+                        EventSink.Mode.APPEND_NEW, groups, Map.of());
+                // the append adds the plan's new columns in its own commit (mergeSchema)
+                return new EventSink.Outcome(o.inserted(), o.updated(), o.created(), plan.newColumns());
             }, rows));
         }
 
@@ -259,19 +277,8 @@ public final class EventsJob extends SparkJob {
         return writes;
     }
 
-    /**
-     * The event names of this run's events the live stream already holds (redeliveries from earlier runs, a re-run
-     * after a crash): one semi join over the event ids of the dates the run touches, instead of one check per table.
-     * A per-type table whose names are not among them is appended to without a check of its own. That is sound
-     * because a per-type table never holds an event the live stream lacks: the live stream commits first in every
-     * run ({@link #writeAll}), and a run whose live stream fails writes no other table.
-     */
-    static Set<String> namesAlreadyStored(SparkSession spark, Dataset<Row> events, String livePath, MergeSpec liveSpec) {
-        Dataset<Row> stored = DeltaTables.read(spark, livePath).as("t")
-                .where(functions.expr(liveSpec.targetFilter().orElse("TRUE"))).select("event_id");
-        return events.as("s").join(stored.as("t"), functions.expr("t.event_id <=> s.event_id"), "left_semi")
-                .select("event_name").distinct().collectAsList().stream().map(r -> r.getString(0))
-                .collect(Collectors.toCollection(TreeSet::new));
+    private static Dataset<Row> without(Dataset<Row> events, Set<String> ids) {
+        return ids.isEmpty() ? events : events.where(functions.not(col("event_id").isin(ids.toArray())));
     }
 
     /**
@@ -293,7 +300,7 @@ public final class EventsJob extends SparkJob {
     /**
      * Writes the live stream (and beside it the quarantine) first, then the per-type tables, {@code threads} at a
      * time. The live stream commits before any per-type table, and when it fails no per-type table is written: what
-     * {@link #namesAlreadyStored} relies on.
+     * {@link StoredEvents} relies on.
      */
     private boolean writeAll(List<TableWrite> writes, int threads, RunReport report) throws InterruptedException {
         List<TableWrite> first = writes.stream().filter(w -> w.table().equals(LiveStreamTable.NAME)

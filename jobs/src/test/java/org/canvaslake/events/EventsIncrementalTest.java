@@ -187,11 +187,24 @@ class EventsIncrementalTest {
                 .duplicateShare(0).malformedShare(0).lateShare(0).days(2);
         List<LiveEventGenerator.Message> third = discussionsOnly.list(40);
         SandboxEventsCommand.land(discussionsOnly, 40, lake, 10);
+        long gradesVersion = version(spark, lake, "events.grade_change");
         RunReport mixed = run(spark, lake);
         assertThat(mixed.failures()).isEmpty();
         assertThat(mixed.counter("duplicates_already_in_lake")).isEqualTo(3);
         assertThat(mixed.tableCount("events.grade_change", "inserted")).isZero();
+        assertThat(version(spark, lake, "events.grade_change")).as("nothing new: no commit").isEqualTo(gradesVersion);
         assertThat(lastOperation(spark, lake, "events.discussion_entry_created")).isEqualTo("WRITE");
+
+        // a copy that arrived before the stored one replaces it, in the live stream and in its table alike
+        LiveEventGenerator.Message early = redelivered.get(0);
+        RawInput.land(lake, List.of(new LiveEventMessage(early.messageId() + "-early",
+                early.receivedAt().minusSeconds(3600), early.attributes(), early.body())), 10);
+        RunReport replacing = run(spark, lake);
+        assertThat(replacing.failures()).isEmpty();
+        assertThat(replacing.tableCount(LiveStreamTable.NAME, "updated")).isEqualTo(1);
+        assertThat(replacing.tableCount("events.grade_change", "updated")).isEqualTo(1);
+        assertThat(table(spark, lake, "events.grade_change").where("received_at = TIMESTAMP '"
+                + java.sql.Timestamp.from(early.receivedAt().minusSeconds(3600)) + "'").count()).isEqualTo(1);
 
         Set<String> all = new HashSet<>(distinctEvents(first));
         all.addAll(distinctEvents(second));
