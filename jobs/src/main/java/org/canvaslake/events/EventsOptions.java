@@ -25,7 +25,8 @@ public record EventsOptions(String raw, boolean full, int targetFileMb, int writ
                     + "output) or Firehose objects; gzip or plain"),
             OptionSpec.value("target-file-mb", "128", "Approximate size of the data files written; a run with less "
                     + "data writes one file per event date"),
-            OptionSpec.value("write-threads", "4", "How many tables are written at the same time"));
+            OptionSpec.value("write-threads", "4", "How many tables are written at the same time (the live stream and "
+                    + "the quarantine first, then the per-type tables)"));
 
     public EventsOptions {
         if (targetFileMb < 1) {

@@ -115,13 +115,22 @@ class DeltaTablesTest {
                 .extracting(row -> row.getString(1)).containsExactly("a2", "b");
     }
 
+    /** Rows with a version ({@code ts}), a date partition and a delete marker. */
+    private static final StructType VERSIONED = new StructType().add("id", DataTypes.LongType)
+            .add("v", DataTypes.StringType).add("ts", DataTypes.LongType).add("dt", DataTypes.StringType)
+            .add("deleted", DataTypes.BooleanType);
+
+    /** MERGE by id keeping the lowest {@code ts}, deletes by marker, within {@code targetFilter}; appends if it can. */
+    private static MergeSpec keepingEarliest(String targetFilter) {
+        return MergeSpec.on("id").updateWhen("s.ts < t.ts").partitionBy("dt").deleteWhere("deleted")
+                .targetFilter(targetFilter).appendingWhenNoKeyMatches();
+    }
+
     @Test
     void anInsertMostlySourceIsAppendedWhenNoKeyMatchesAndMergedWhenOneDoes(SparkSession spark, @TempDir Path dir) {
         String path = dir.resolve("am").toUri().toString();
-        StructType s = new StructType().add("id", DataTypes.LongType).add("v", DataTypes.StringType)
-                .add("ts", DataTypes.LongType).add("dt", DataTypes.StringType).add("deleted", DataTypes.BooleanType);
-        MergeSpec spec = MergeSpec.on("id").updateWhen("s.ts < t.ts").partitionBy("dt").deleteWhere("deleted")
-                .targetFilter("t.dt IN ('d1', 'd2')").appendingWhenNoKeyMatches();
+        StructType s = VERSIONED;
+        MergeSpec spec = keepingEarliest("t.dt IN ('d1', 'd2')");
         DeltaTables.merge(spark, spark.createDataFrame(List.of(RowFactory.create(1L, "a", 10L, "d1", false),
                 RowFactory.create(9L, "z", 10L, "d9", false)), s), path, spec);
 
@@ -153,10 +162,8 @@ class DeltaTablesTest {
     void rowsAlreadyThereUnchangedAreLeftOutOfAnAppendButAnUpdateOrDeleteAmongThemMerges(SparkSession spark,
                                                                                           @TempDir Path dir) {
         String path = dir.resolve("quiet").toUri().toString();
-        StructType s = new StructType().add("id", DataTypes.LongType).add("v", DataTypes.StringType)
-                .add("ts", DataTypes.LongType).add("dt", DataTypes.StringType).add("deleted", DataTypes.BooleanType);
-        MergeSpec spec = MergeSpec.on("id").updateWhen("s.ts < t.ts").partitionBy("dt").deleteWhere("deleted")
-                .targetFilter("t.dt IN ('d1')").appendingWhenNoKeyMatches();
+        StructType s = VERSIONED;
+        MergeSpec spec = keepingEarliest("t.dt IN ('d1')");
         DeltaTables.merge(spark, spark.createDataFrame(List.of(RowFactory.create(1L, "a", 10L, "d1", false),
                 RowFactory.create(2L, "b", 10L, "d1", false)), s), path, spec);
 
