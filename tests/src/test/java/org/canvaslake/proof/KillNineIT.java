@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 
 import org.apache.spark.sql.SparkSession;
 import org.canvaslake.AppJar;
@@ -20,6 +21,9 @@ import org.canvaslake.common.job.SparkJob;
 import org.canvaslake.common.report.RunReport;
 import org.canvaslake.common.testing.SparkTest;
 import org.canvaslake.events.EventsJob;
+import org.canvaslake.lander.BatchLander;
+import org.canvaslake.lander.LiveEventMessage;
+import org.canvaslake.lander.LocalObjectStore;
 import org.canvaslake.sandbox.Institution;
 import org.canvaslake.sandbox.LiveEventGenerator;
 import org.canvaslake.sandbox.canvas.FakeCanvasServer;
@@ -102,6 +106,59 @@ class KillNineIT {
                 .as("tables after the re-run against the uninterrupted run").isEmpty();
     }
 
+    /**
+     * An incremental run (new events and redeliveries of stored ones, so every way a table takes rows is used: append,
+     * append past held copies, create) killed with SIGKILL at a moment drawn at random: a little after the k-th of
+     * its commits appears, k and the delay drawn from a seed the test prints.
+     */
+    @Test
+    void eventsIncrementalKilledWithSigkillAtARandomMomentRecoversOnReRun(SparkSession spark) throws Exception {
+        long seed = System.nanoTime();
+        Random random = new Random(seed);
+        int commits = 1 + random.nextInt(6);
+        int delayMs = random.nextInt(300);
+        Path rawRoot = tmp.resolve("raw");
+        landEvents(rawRoot, 120);
+        Path base = tmp.resolve("base");
+        assertThat(eventsInProcess(spark, base, rawRoot).failures()).isEmpty();
+        List<LiveEventGenerator.Message> stored = generator(5).list(120);
+        List<LiveEventMessage> again = stored.subList(10, 16).stream().map(m -> new LiveEventMessage(
+                m.messageId() + "-again", m.receivedAt().plusSeconds(3600), m.attributes(), m.body())).toList();
+        new BatchLander(new LocalObjectStore(rawRoot)).land(again);
+        SandboxEventsCommand.land(generator(6), 80, rawRoot, 20);
+        Path uninterrupted = CrashDrill.copy(base, tmp.resolve("uninterrupted"));
+        assertThat(eventsInProcess(spark, uninterrupted, rawRoot).failures()).isEmpty();
+
+        Path lake = CrashDrill.copy(base, tmp.resolve("killed"));
+        long before = commits(lake);
+        AppJar.Started job = AppJar.start(tmp.resolve("jvm"), eventsArgs(lake, rawRoot), Map.of());
+        long deadline = System.nanoTime() + AppJar.TIMEOUT_MINUTES * 60_000_000_000L;
+        while (commits(lake) < before + commits && job.process().isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        Thread.sleep(delayMs);
+        boolean wasRunning = job.process().isAlive();
+        job.process().destroyForcibly();
+        AppJar.Run killed = job.await();
+        String moment = "SIGKILL " + delayMs + " ms after commit " + commits + " of the run (seed " + seed + ")";
+        System.out.println("KillNineIT: " + moment);
+
+        assertThat(wasRunning).as("the job was still running at the moment drawn: " + moment + "\n"
+                + killed.stderr()).isTrue();
+        assertThat(killed.exitCode()).isEqualTo(SIGKILL_STATUS);
+        assertThat(eventsInProcess(spark, lake, rawRoot).failures()).isEmpty();
+        assertThat(LakeRows.diff(LakeRows.of(spark, uninterrupted, EVENTS_RULES),
+                LakeRows.of(spark, lake, EVENTS_RULES))).as("tables after the re-run, " + moment).isEmpty();
+    }
+
+    /** How many Delta commits the lake's tables hold. */
+    private static long commits(Path lake) throws IOException {
+        try (var files = Files.walk(lake)) {
+            return files.filter(f -> f.getParent() != null && f.getParent().getFileName().toString()
+                    .equals("_delta_log") && f.getFileName().toString().matches("\\d{20}\\.json")).count();
+        }
+    }
+
     @Test
     void canvasKilledByHaltBetweenHistoryAndLatestRecoversOnReRun(SparkSession spark) throws Exception {
         LakeRows.Rules rules = LakeRows.Rules.dropping("*").rankTimes("snapshot_at", "valid_from", "valid_to");
@@ -125,12 +182,16 @@ class KillNineIT {
         }
     }
 
+    /** Sandbox events of six types, so that the job writes table after table for a while. */
+    private static LiveEventGenerator generator(long seed) {
+        return new LiveEventGenerator(Institution.generate(5, Institution.Size.TEST), seed).only("asset_accessed",
+                "logged_in", "submission_created", "grade_change", "discussion_entry_created", "attachment_created");
+    }
+
     /** Sandbox events of six types (so the job writes table after table for a while), landed as the lander does. */
     private static Path landEvents(Path root, int count) {
         try {
-            SandboxEventsCommand.land(new LiveEventGenerator(Institution.generate(5, Institution.Size.TEST), 5)
-                    .only("asset_accessed", "logged_in", "submission_created", "grade_change",
-                            "discussion_entry_created", "attachment_created"), count, root, 20);
+            SandboxEventsCommand.land(generator(5), count, root, 20);
             return root;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
