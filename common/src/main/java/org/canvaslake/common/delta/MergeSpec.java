@@ -75,8 +75,9 @@ public record MergeSpec(List<String> keys, Optional<String> deleteMarker, Option
      * For sources that are mostly new rows (live events, ledgers): look first whether any source key is in the
      * target (within {@link #targetFilter()}), and when none is, append the rows instead of running MERGE. The table
      * ends up the same, in one commit, but an append costs a fraction of a Delta MERGE's fixed cost (its extra jobs
-     * and snapshot scans), which dominates small hourly runs. A source with matches pays one narrow extra read and
-     * is MERGEd as usual.
+     * and snapshot scans), which dominates small hourly runs. A source with matches pays a second narrow read of just
+     * those keys: when MERGE would leave every one of them unchanged (e.g. a later copy of a stored event), they are
+     * left out and the rest is appended; otherwise it is MERGEd as usual.
      */
     public MergeSpec appendingWhenNoKeyMatches() {
         return new MergeSpec(keys, deleteMarker, updateWhen, partitionBy, compareIgnoring, targetFilter, true);
