@@ -196,16 +196,13 @@ public final class EventsJob extends SparkJob {
         int liveGroups = EventSink.fileGroups(liveRows * LIVE_STREAM_ROW_BYTES, options.targetFileBytes(), maxGroups);
         Map<String, String> liveProperties = EventSink.statisticsExcept(liveRowsData.columns(), "event_json");
         Set<String> liveHeld = stored.map(s -> s.ids(summary.names().keySet())).orElse(Set.of());
-        if (stored.isPresent() && !stored.get().replacesAny(liveHeld)) {
-            // the copies there stay (they arrived first): the rest is new
-            Dataset<Row> fresh = without(liveRowsData, liveHeld);
-            writes.add(new TableWrite(LiveStreamTable.NAME, () -> EventSink.write(spark, fresh,
-                    liveRows - liveHeld.size(), livePath, liveSpec, EventSink.Mode.APPEND_NEW, liveGroups,
-                    liveProperties), liveRows));
-        } else {
-            writes.add(new TableWrite(LiveStreamTable.NAME, () -> EventSink.write(spark, liveRowsData, liveRows,
-                    livePath, liveSpec, mode, liveGroups, liveProperties), liveRows));
-        }
+        // when no copy there is replaced (they arrived first), they stay and the rest is appended
+        boolean liveAppends = stored.isPresent() && !stored.get().replacesAny(liveHeld);
+        Dataset<Row> liveData = liveAppends ? without(liveRowsData, liveHeld) : liveRowsData;
+        long liveNew = liveAppends ? liveRows - liveHeld.size() : liveRows;
+        EventSink.Mode liveMode = liveAppends ? EventSink.Mode.APPEND_NEW : mode;
+        writes.add(new TableWrite(LiveStreamTable.NAME, () -> EventSink.write(spark, liveData, liveNew, livePath,
+                liveSpec, liveMode, liveGroups, liveProperties), liveRows));
 
         LongAccumulator unconverted = spark.sparkContext().longAccumulator("events.unconverted_values");
         Map<String, List<String>> tables = EventTypeTables.byTable(summary.names().keySet());
@@ -244,24 +241,23 @@ public final class EventsJob extends SparkJob {
             MergeSpec spec = eventSpec(dates, unparsed);
             // the typed rows are planned in the writer thread: planning (code generation) of ~20 tables then
             // overlaps with the writing of others instead of running before all of them
-            Set<String> stale = stored.isPresent() && existing != null ? stored.get().ids(names) : null;
+            Set<String> inLive = stored.isPresent() && existing != null ? stored.get().ids(names) : null;
             writes.add(new TableWrite(table, () -> {
                 // none of the run's events of this table in the live stream: none in the table either; some: the
                 // table is asked about those alone, and when it holds them as the live stream does, they stay
-                Optional<Set<String>> held = stale == null || stored.get().replacesAny(stale) ? Optional.empty()
-                        : stale.isEmpty() ? Optional.of(Set.<String>of())
-                        : stored.get().heldAlike(spark, path, spec.targetFilter().orElseThrow(), stale);
+                Optional<Set<String>> held = inLive == null || stored.get().replacesAny(inLive) ? Optional.empty()
+                        : inLive.isEmpty() ? Optional.of(Set.<String>of())
+                        : stored.get().heldAlike(spark, path, spec.targetFilter().orElseThrow(), inLive);
                 Dataset<Row> rowsIn = held.map(h -> without(input, h)).orElse(input);
                 JavaRDD<Row> typed = rowsIn.javaRDD().mapPartitions(new TypedRows(plan.schema(), plan.columnTypes(),
                         unconverted, SparkTime.java8(spark)));
                 Dataset<Row> data = spark.createDataFrame(typed, plan.schema());
-                if (held.isEmpty()) {
-                    return EventSink.write(spark, data, tableRows, path, spec, mode, groups, Map.of());
-                }
-                EventSink.Outcome o = EventSink.write(spark, data, tableRows - held.get().size(), path, spec,
-                        EventSink.Mode.APPEND_NEW, groups, Map.of());
-                // the append adds the plan's new columns in its own commit (mergeSchema)
-                return new EventSink.Outcome(o.inserted(), o.updated(), o.created(), plan.newColumns());
+                long newRows = tableRows - held.map(Set::size).orElse(0);
+                EventSink.Mode tableMode = held.isPresent() ? EventSink.Mode.APPEND_NEW : mode;
+                EventSink.Outcome o = EventSink.write(spark, data, newRows, path, spec, tableMode, groups, Map.of());
+                // an append adds the plan's new columns in its own commit (mergeSchema) and does not report them
+                return held.isPresent() ? new EventSink.Outcome(o.inserted(), o.updated(), o.created(),
+                        plan.newColumns()) : o;
             }, rows));
         }
 

@@ -53,10 +53,7 @@ final class StoredEvents {
      * when more than {@link #MAX_CHECKED} of them are there.
      */
     static Optional<StoredEvents> find(SparkSession spark, Dataset<Row> events, String livePath, String targetFilter) {
-        List<Column> stored = new ArrayList<>(List.of(col("event_id")));
-        Arrays.stream(ARRIVAL).map(c -> col(c)).forEach(stored::add);
-        Dataset<Row> live = DeltaTables.read(spark, livePath).as("t").where(functions.expr(targetFilter))
-                .select(stored.toArray(Column[]::new));
+        Dataset<Row> live = storedCopies(spark, livePath, targetFilter);
         List<Column> out = new ArrayList<>(List.of(col("s.event_id"), col("s.event_name"),
                 functions.expr("coalesce(" + Deduplication.EARLIER_ARRIVAL + ", FALSE)")));
         Arrays.stream(ARRIVAL).map(c -> col("t." + c)).forEach(out::add);
@@ -94,10 +91,8 @@ final class StoredEvents {
      * do with it.
      */
     Optional<Set<String>> heldAlike(SparkSession spark, String path, String targetFilter, Set<String> ids) {
-        List<Column> select = new ArrayList<>(List.of(col("event_id")));
-        Arrays.stream(ARRIVAL).map(c -> col(c)).forEach(select::add);
-        List<Row> rows = DeltaTables.read(spark, path).as("t").where(functions.expr(targetFilter))
-                .where(col("event_id").isin(ids.toArray())).select(select.toArray(Column[]::new)).collectAsList();
+        List<Row> rows = storedCopies(spark, path, targetFilter).where(col("event_id").isin(ids.toArray()))
+                .collectAsList();
         Set<String> held = new TreeSet<>();
         for (Row r : rows) {
             Copy live = byId.get(r.getString(0));
@@ -107,6 +102,14 @@ final class StoredEvents {
             held.add(r.getString(0));
         }
         return Optional.of(held);
+    }
+
+    /** The event id and the arrival columns of the table's rows that {@code targetFilter} (over {@code t.}) leaves. */
+    private static Dataset<Row> storedCopies(SparkSession spark, String path, String targetFilter) {
+        List<Column> columns = new ArrayList<>(List.of(col("event_id")));
+        Arrays.stream(ARRIVAL).map(c -> col(c)).forEach(columns::add);
+        return DeltaTables.read(spark, path).as("t").where(functions.expr(targetFilter))
+                .select(columns.toArray(Column[]::new));
     }
 
     private static List<Object> arrival(Row r, int from) {
