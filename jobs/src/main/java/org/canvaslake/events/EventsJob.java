@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import org.apache.spark.api.java.JavaRDD;
@@ -65,16 +66,29 @@ public final class EventsJob extends SparkJob {
      * only its own; date partitions written one after another (Spark sorts each task's rows by date; with a Parquet
      * writer open per date instead, a month of events kept ~30 writers per task and per table open and ran 1.6x
      * slower: Parquet shrank row groups for memory and every close flushed them all); no copy of MERGE sources; no
-     * Parquet dictionary for the wide text columns (every value is distinct: the dictionary only hashes kilobytes
-     * per row before giving up).
+     * Parquet dictionary for the columns whose values are (nearly) all distinct (see {@link #dictionaryOff}:
+     * the dictionary only hashes every value before giving up); timestamps as 64-bit microseconds, the Parquet
+     * standard type, instead of Spark's legacy 12-byte INT96 (cheaper to encode, and to compare for statistics).
      */
     private static final Map<String, String> SETTINGS = Map.of(
             "spark.sql.inMemoryColumnarStorage.batchSize", "2000",
             "spark.sql.maxConcurrentOutputFileWriters", "0",
-            "parquet.enable.dictionary#event_json", "false",
-            "parquet.enable.dictionary#raw_text", "false",
+            "spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS",
             // MERGE sources here are the cached parse (deterministic): no need for Delta to copy them first
             "spark.databricks.delta.merge.materializeSource", "none");
+
+    /** Columns of every run whose values are distinct or nearly so: written without a Parquet dictionary. */
+    private static final List<String> DISTINCT_COLUMNS = List.of("event_json", "raw_text", "event_id", "message_id",
+            "event_time_raw");
+    /** Event fields that hold a value per request or session, or a URL: no dictionary either. */
+    private static final Pattern DISTINCT_FIELD = Pattern.compile(".*(request_id|session_id|session__id|url|referrer)");
+    /**
+     * Per-file statistics of a per-type table (Delta's default is the first 32 columns, which for these ~100-column
+     * tables costs a min/max of every row's ids and strings): the key and the times, which queries filter on; the
+     * date is the partition.
+     */
+    static final Map<String, String> TYPED_TABLE_PROPERTIES =
+            Map.of("delta.dataSkippingStatsColumns", "event_id,event_time,received_at");
 
     private static final long LIVE_STREAM_ROW_BYTES = 2048;
     private static final long TYPED_ROW_BYTES = 1024;
@@ -123,6 +137,7 @@ public final class EventsJob extends SparkJob {
             return;
         }
         Map<String, String> previous = apply(spark, SETTINGS);
+        previous.putAll(apply(spark, dictionaryOff(DISTINCT_COLUMNS)));
         Dataset<Row> parsed = RawEventSource.read(spark, store, todo);
         try {
             long parseStart = System.nanoTime();
@@ -152,7 +167,7 @@ public final class EventsJob extends SparkJob {
             report.counter("duplicates_in_run", unique.dropped());
             LOG.info("events: {} duplicates within the run dropped ({} ms)", unique.dropped(), ms(dedupStart));
 
-            List<TableWrite> writes = plan(spark, lake, options, report, summary, unique, parsed);
+            List<TableWrite> writes = plan(spark, lake, options, report, summary, unique, parsed, previous);
             boolean allWritten = writeAll(writes, options.writeThreads(), report);
             if (!allWritten) {
                 report.note("The ledger was not updated: the objects of this run are read again next run.");
@@ -178,7 +193,8 @@ public final class EventsJob extends SparkJob {
     }
 
     private List<TableWrite> plan(SparkSession spark, Lake lake, EventsOptions options, RunReport report,
-                                  ParseSummary summary, Deduplication.Result unique, Dataset<Row> parsed) {
+                                  ParseSummary summary, Deduplication.Result unique, Dataset<Row> parsed,
+                                  Map<String, String> settingsBefore) {
         EventSink.Mode mode = options.full() ? EventSink.Mode.REBUILD : EventSink.Mode.INCREMENTAL;
         int maxGroups = Math.max(1, spark.sparkContext().defaultParallelism());
         List<TableWrite> writes = new ArrayList<>();
@@ -233,6 +249,10 @@ public final class EventsJob extends SparkJob {
             if (!plan.conflicts().isEmpty()) {
                 report.note(table + ": fields whose type differs from the table: " + String.join("; ", plan.conflicts()));
             }
+            Map<String, String> off = dictionaryOff(List.of(plan.schema().fieldNames()).stream()
+                    .filter(c -> DISTINCT_FIELD.matcher(c).matches()).toList());
+            off.keySet().removeAll(settingsBefore.keySet());
+            settingsBefore.putAll(apply(spark, off));
             Dataset<Row> input = unique.events().where(col("event_name").isin(names.toArray()))
                     .selectExpr(TypedRows.inputColumns().toArray(String[]::new));
             long tableRows = rows;
@@ -254,7 +274,8 @@ public final class EventsJob extends SparkJob {
                 Dataset<Row> data = spark.createDataFrame(typed, plan.schema());
                 long newRows = tableRows - held.map(Set::size).orElse(0);
                 EventSink.Mode tableMode = held.isPresent() ? EventSink.Mode.APPEND_NEW : mode;
-                EventSink.Outcome o = EventSink.write(spark, data, newRows, path, spec, tableMode, groups, Map.of());
+                EventSink.Outcome o = EventSink.write(spark, data, newRows, path, spec, tableMode, groups,
+                        TYPED_TABLE_PROPERTIES);
                 // an append adds the plan's new columns in its own commit (mergeSchema) and does not report them
                 return held.isPresent() ? new EventSink.Outcome(o.inserted(), o.updated(), o.created(),
                         plan.newColumns()) : o;
@@ -360,6 +381,13 @@ public final class EventsJob extends SparkJob {
             pool.shutdownNow();
         }
         return ok;
+    }
+
+    /** Session settings that write the named columns without a Parquet dictionary. */
+    private static Map<String, String> dictionaryOff(List<String> columns) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        columns.forEach(c -> settings.put("parquet.enable.dictionary#" + c, "false"));
+        return settings;
     }
 
     private static Map<String, String> apply(SparkSession spark, Map<String, String> settings) {

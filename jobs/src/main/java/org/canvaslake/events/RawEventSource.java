@@ -6,9 +6,11 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.PriorityQueue;
+import java.util.stream.IntStream;
 
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -33,10 +35,14 @@ public final class RawEventSource {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         List<List<RawObject>> groups = balance(objects, spark.sparkContext().defaultParallelism());
         boolean java8Time = SparkTime.java8(spark);
-        JavaRDD<Row> rows = jsc.parallelize(groups, Math.max(1, groups.size()))
+        // tasks carry a group number, the groups travel once in a broadcast: the cached rows keep their lineage, so
+        // an object list inside the partition would be serialised again with every task of every table's write
+        Broadcast<List<List<RawObject>>> shared = jsc.broadcast(groups);
+        List<Integer> numbers = IntStream.range(0, groups.size()).boxed().toList();
+        JavaRDD<Row> rows = jsc.parallelize(numbers, Math.max(1, groups.size()))
                 .mapPartitionsWithIndex((index, it) -> {
                     List<RawObject> mine = new ArrayList<>();
-                    it.forEachRemaining(mine::addAll);
+                    it.forEachRemaining(g -> mine.addAll(shared.value().get(g)));
                     return new RawObjectParser(store, java8Time).call(index, mine.iterator());
                 }, false);
         return spark.createDataFrame(rows, ParsedRecords.SCHEMA)
