@@ -210,7 +210,10 @@ public final class EventsJob extends SparkJob {
                 : Optional.empty();
         Dataset<Row> liveRowsData = LiveStreamTable.rows(unique.events());
         int liveGroups = EventSink.fileGroups(liveRows * LIVE_STREAM_ROW_BYTES, options.targetFileBytes(), maxGroups);
-        Map<String, String> liveProperties = EventSink.statisticsExcept(liveRowsData.columns(), "event_json");
+        // statistics for the columns queries filter or join on: not the JSON, nor where and how an event arrived
+        Map<String, String> liveProperties = EventSink.statisticsExcept(liveRowsData.columns(), "event_json",
+                "event_time_raw", "format", "context_type", "source_object", "source_line", "source_index",
+                "message_id");
         Set<String> liveHeld = stored.map(s -> s.ids(summary.names().keySet())).orElse(Set.of());
         // when no copy there is replaced (they arrived first), they stay and the rest is appended
         boolean liveAppends = stored.isPresent() && !stored.get().replacesAny(liveHeld);

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -62,14 +63,14 @@ public final class Json {
         // written straight from the tree with sorted keys (no sorted copy): the events job hashes every event
         StringWriter out = new StringWriter(256);
         try (JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
-            writeSorted(g, node);
+            writeSorted(g, node, MAPPER.getSerializerProviderInstance());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return out.toString();
     }
 
-    private static void writeSorted(JsonGenerator g, JsonNode node) throws IOException {
+    private static void writeSorted(JsonGenerator g, JsonNode node, SerializerProvider provider) throws IOException {
         if (node.isObject()) {
             String[] names = new String[node.size()];
             Iterator<String> it = node.fieldNames();
@@ -80,17 +81,18 @@ public final class Json {
             g.writeStartObject();
             for (String name : names) {
                 g.writeFieldName(name);
-                writeSorted(g, node.get(name));
+                writeSorted(g, node.get(name), provider);
             }
             g.writeEndObject();
         } else if (node.isArray()) {
             g.writeStartArray();
             for (JsonNode element : node) {
-                writeSorted(g, element);
+                writeSorted(g, element, provider);
             }
             g.writeEndArray();
         } else {
-            MAPPER.writeTree(g, node);
+            // what MAPPER.writeTree does for a value node, without its serializer lookup and flush per value
+            node.serialize(g, provider);
         }
     }
 }
