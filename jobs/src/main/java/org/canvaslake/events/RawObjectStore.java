@@ -110,7 +110,9 @@ public final class RawObjectStore implements Serializable {
     static String decode(byte[] bytes) throws IOException {
         if (bytes.length >= 2 && (bytes[0] & 0xff) == 0x1f && (bytes[1] & 0xff) == 0x8b) {
             // GZIPInputStream reads concatenated gzip members too (objects appended to by some tools)
-            try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(bytes), 1 << 16)) {
+            // the input is in memory already: a buffer the object's size, not 64 KiB zeroed for every small object
+            try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(bytes),
+                    Math.max(512, Math.min(bytes.length, 1 << 16)))) {
                 ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(1024, bytes.length * 5));
                 in.transferTo(out);
                 return out.toString(java.nio.charset.StandardCharsets.UTF_8);
