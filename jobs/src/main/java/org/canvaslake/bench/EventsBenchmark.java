@@ -6,8 +6,11 @@ import static org.canvaslake.bench.BenchmarkResult.secondsText;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 import org.apache.spark.sql.SparkSession;
 import org.canvaslake.cli.SandboxEventsCommand;
@@ -19,6 +22,7 @@ import org.canvaslake.common.io.FileTrees;
 import org.canvaslake.common.job.Command;
 import org.canvaslake.common.report.RunReport;
 import org.canvaslake.common.spark.SparkSessionFactory;
+import org.canvaslake.events.EventsJob;
 
 /**
  * {@code canvaslake bench events}: the events job against its floor on the same generated input. Generates the
@@ -46,7 +50,8 @@ public final class EventsBenchmark implements Command {
     /** What one run measured; rates are messages per second. */
     public record Result(long messages, long objects, long gzipBytes, int cores, double floorSeconds,
                          double jobSeconds, double sessionSeconds, String jobStatus, int exitCode, long eventsRead,
-                         long duplicatesDropped, long quarantined, long liveStreamRows) implements BenchmarkResult {
+                         long duplicatesDropped, long quarantined, long liveStreamRows, Map<String, Long> stepMillis)
+            implements BenchmarkResult {
 
         public double floorRate() {
             return messages / floorSeconds;
@@ -76,7 +81,16 @@ public final class EventsBenchmark implements Command {
                             String.format(Locale.ROOT, "job %s: %,d events read, %,d duplicates dropped, %,d"
                                     + " quarantined, %,d rows in events.live_stream; Spark session start (%.1f s) not"
                                     + " included", jobStatus, eventsRead, duplicatesDropped, quarantined,
-                                    liveStreamRows, sessionSeconds)));
+                                    liveStreamRows, sessionSeconds),
+                            "where the job's time went: " + steps()));
+        }
+
+        /** The job's steps in run order with their seconds, from its run report ({@link EventsJob#STEP_MS}). */
+        public String steps() {
+            List<String> parts = new ArrayList<>();
+            stepMillis.forEach((step, ms) -> parts.add(String.format(Locale.ROOT, "%s %.1f s", step.replace('_', ' '),
+                    ms / 1000.0)));
+            return parts.isEmpty() ? "(not reported)" : String.join(", ", parts);
         }
     }
 
@@ -135,7 +149,20 @@ public final class EventsBenchmark implements Command {
         return new Result(floor.lines(), floor.objects(), floor.bytes(), cores, floor.nanos() / 1e9, jobNanos / 1e9,
                 sessionSeconds, report.status(), report.exitCode(), report.counter("events_read"),
                 report.counter("duplicates_in_run"), report.counter("quarantined"),
-                report.tableCount("events.live_stream", "inserted"));
+                report.tableCount("events.live_stream", "inserted"), steps(report));
+    }
+
+    /** The {@link EventsJob#STEP_MS} counters of a run, in the order the job runs them. */
+    static Map<String, Long> steps(RunReport report) {
+        Map<String, Long> steps = new LinkedHashMap<>();
+        for (String step : List.of("listing", "parse", "deduplication", "live_stream_and_quarantine",
+                "per_type_tables", "ledger")) {
+            Long ms = report.counters().get(EventsJob.STEP_MS + step);
+            if (ms != null) {
+                steps.put(step, ms);
+            }
+        }
+        return steps;
     }
 
     static void print(Result r, PrintStream out) {
@@ -152,5 +179,6 @@ public final class EventsBenchmark implements Command {
         out.printf("  job        %s: %,d events read, %,d duplicates dropped, %,d quarantined, %,d rows in "
                 + "events.live_stream%n", r.jobStatus(), r.eventsRead(), r.duplicatesDropped(), r.quarantined(),
                 r.liveStreamRows());
+        out.printf("  steps      %s%n", r.steps());
     }
 }

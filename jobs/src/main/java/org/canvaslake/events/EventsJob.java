@@ -90,6 +90,12 @@ public final class EventsJob extends SparkJob {
     static final Map<String, String> TYPED_TABLE_PROPERTIES =
             Map.of("delta.dataSkippingStatsColumns", "event_id,event_time,received_at");
 
+    /**
+     * Prefix of the run report's counters that say where the run's time went, in milliseconds: listing, parse,
+     * deduplication, live_stream_and_quarantine, per_type_tables, ledger (what the benchmark prints beside its ratio).
+     */
+    public static final String STEP_MS = "step_ms.";
+
     private static final long LIVE_STREAM_ROW_BYTES = 2048;
     private static final long TYPED_ROW_BYTES = 1024;
     /** A per-type table with more rows than this is written by more than one task (up to the cores there are). */
@@ -129,6 +135,7 @@ public final class EventsJob extends SparkJob {
         EventsLedger ledger = new EventsLedger(spark, lake);
         List<RawObject> todo = options.full() ? listed : ledger.pending(listed);
         report.counter("raw_objects_listed", listed.size());
+        report.counter(STEP_MS + "listing", ms(started));
         report.counter("raw_objects", todo.size());
         LOG.info("events: {} raw objects under {}, {} to read{} ({} ms)", listed.size(), options.raw(), todo.size(),
                 options.full() ? " (full rebuild)" : "", ms(started));
@@ -157,6 +164,7 @@ public final class EventsJob extends SparkJob {
                 quarantined += r.getLong(1);
             }
             report.counter("quarantined", quarantined);
+            report.counter(STEP_MS + "parse", ms(parseStart));
             LOG.info("events: read {} objects ({} bytes, {} lines): {} events of {} types, {} quarantined, {} unreadable"
                     + " ({} ms)", summary.objects().size(), summary.bytes(), summary.lines(), summary.events(),
                     summary.names().size(), quarantined, summary.failedObjects().size(), ms(parseStart));
@@ -165,6 +173,7 @@ public final class EventsJob extends SparkJob {
             long dedupStart = System.nanoTime();
             Deduplication.Result unique = Deduplication.apply(events);
             report.counter("duplicates_in_run", unique.dropped());
+            report.counter(STEP_MS + "deduplication", ms(dedupStart));
             LOG.info("events: {} duplicates within the run dropped ({} ms)", unique.dropped(), ms(dedupStart));
 
             List<TableWrite> writes = plan(spark, lake, options, report, summary, unique, parsed, previous);
@@ -178,8 +187,10 @@ public final class EventsJob extends SparkJob {
                 writes.forEach(w -> LakeCatalog.register(spark, lake, w.table()));
             }
             CrashPoints.check(CRASH_BEFORE_LEDGER);
+            long ledgerStart = System.nanoTime();
             List<ParseSummary.ObjectRead> done = summary.objects().stream().filter(o -> !o.failed()).toList();
             ledger.record(done, report.runId(), options.full());
+            report.counter(STEP_MS + "ledger", ms(ledgerStart));
             LOG.info("events: ledger {} records {} objects; run done in {} ms", EventsLedger.NAME, done.size(),
                     ms(started));
         } finally {
@@ -326,12 +337,18 @@ public final class EventsJob extends SparkJob {
         List<TableWrite> first = writes.stream().filter(w -> w.table().equals(LiveStreamTable.NAME)
                 || w.table().equals(QuarantineTable.NAME)).toList();
         List<TableWrite> typed = writes.stream().filter(w -> !first.contains(w)).toList();
-        if (!writeEach(first, threads, report)) {
+        long start = System.nanoTime();
+        boolean firstWritten = writeEach(first, threads, report);
+        report.counter(STEP_MS + "live_stream_and_quarantine", ms(start));
+        if (!firstWritten) {
             typed.forEach(w -> report.note(w.table() + " was not written: the per-type tables are written only after "
                     + LiveStreamTable.NAME + " and " + QuarantineTable.NAME + ", and one of them failed."));
             return false;
         }
-        return writeEach(typed, threads, report);
+        start = System.nanoTime();
+        boolean typedWritten = writeEach(typed, threads, report);
+        report.counter(STEP_MS + "per_type_tables", ms(start));
+        return typedWritten;
     }
 
     private boolean writeEach(List<TableWrite> writes, int threads, RunReport report) throws InterruptedException {

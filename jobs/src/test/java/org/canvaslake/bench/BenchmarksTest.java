@@ -104,6 +104,13 @@ class BenchmarksTest {
         assertThat(events.ratio()).isPositive().isFinite();
         assertThat(events.liveStreamRows()).isPositive();
         assertThat(out).containsPattern("ratio a/b\\s+\\d+\\.\\d{3}");
+        // where the job's time went, from the job's own report, in run order
+        assertThat(events.stepMillis()).containsOnlyKeys("listing", "parse", "deduplication",
+                "live_stream_and_quarantine", "per_type_tables", "ledger");
+        assertThat(events.stepMillis().keySet()).first().isEqualTo("listing");
+        assertThat(events.stepMillis().values().stream().mapToLong(Long::longValue).sum())
+                .isLessThanOrEqualTo((long) Math.ceil(events.jobSeconds() * 1000));
+        assertThat(out).containsPattern("steps\\s+listing \\d+\\.\\d s, parse \\d+\\.\\d s");
 
         DapBenchmark.Result dap = (DapBenchmark.Result) outcome.results().get(1);
         assertThat(dap.steps()).extracting(DapBenchmark.Step::name)
