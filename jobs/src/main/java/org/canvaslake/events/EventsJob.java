@@ -17,10 +17,11 @@ import java.util.concurrent.Future;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
-import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.LongAccumulator;
@@ -283,9 +284,10 @@ public final class EventsJob extends SparkJob {
                         : inLive.isEmpty() ? Optional.of(Set.<String>of())
                         : stored.get().heldAlike(spark, path, spec.targetFilter().orElseThrow(), inLive);
                 Dataset<Row> rowsIn = held.map(h -> without(input, h)).orElse(input);
-                JavaRDD<Row> typed = rowsIn.javaRDD().mapPartitions(new TypedRows(plan.schema(), plan.columnTypes(),
-                        unconverted, SparkTime.java8(spark)));
-                Dataset<Row> data = spark.createDataFrame(typed, plan.schema());
+                // internal rows in and out: no conversion of ~100-column rows to and from external Rows
+                RDD<InternalRow> typed = rowsIn.queryExecution().toRdd().toJavaRDD()
+                        .mapPartitions(new TypedRows(plan.schema(), plan.columnTypes(), unconverted)).rdd();
+                Dataset<Row> data = spark.internalCreateDataFrame(typed, plan.schema(), false);
                 long newRows = tableRows - held.map(Set::size).orElse(0);
                 EventSink.Mode tableMode = held.isPresent() ? EventSink.Mode.APPEND_NEW : mode;
                 EventSink.Outcome o = EventSink.write(spark, data, newRows, path, spec, tableMode, groups,

@@ -4,6 +4,7 @@ import java.math.BigInteger;
 
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.unsafe.types.UTF8String;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -131,6 +132,22 @@ public enum FieldType {
             default:
                 return text(value);
         }
+    }
+
+    /**
+     * {@link #convert} for Spark's internal rows: text as {@code UTF8String}, timestamps as microseconds since the
+     * epoch (a {@code Long}); null when the value does not convert.
+     */
+    public Object convertInternal(JsonNode value) {
+        if (this == TIMESTAMP) {
+            if (value == null || !value.isTextual()) {
+                return null;
+            }
+            long micros = EventTime.parseMicros(value.asText());
+            return micros == EventTime.UNPARSED ? null : (Object) micros;
+        }
+        Object v = convert(value, true);
+        return v instanceof String s ? UTF8String.fromString(s) : v;
     }
 
     /** A value as text: strings as they are, numbers as written (never in exponent form), containers as JSON. */

@@ -1,5 +1,7 @@
 package org.canvaslake.events;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -7,9 +9,11 @@ import java.util.List;
 import java.util.Map;
 
 import org.apache.spark.api.java.function.FlatMapFunction;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.types.UTF8String;
 import org.apache.spark.util.LongAccumulator;
 import org.canvaslake.common.json.Json;
 
@@ -18,26 +22,28 @@ import com.fasterxml.jackson.databind.JsonNode;
 /**
  * Builds the typed rows of one per-type table from live-stream rows: parses each event's JSON again (once per event
  * over the whole run: each event belongs to one table) and fills the table's columns through {@link EventFields}.
- * Input columns, in order: the {@link EventTypeTables#COMMON} columns.
+ * Input columns, in order: the {@link EventTypeTables#COMMON} columns, then the event JSON ({@link #inputColumns}).
+ *
+ * <p>Works on Spark's internal rows on both sides (strings as UTF-8 bytes, timestamps as microseconds, dates as
+ * days): a per-type table has ~100 columns, and converting every row from and to external {@code Row}s cost more
+ * than building it.
  */
-public final class TypedRows implements FlatMapFunction<Iterator<Row>, Row> {
+public final class TypedRows implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
 
     private static final long serialVersionUID = 1L;
 
     private final StructType schema;
     private final Map<String, FieldType> types;
     private final LongAccumulator unconverted;
-    private final boolean java8Time;
 
-    public TypedRows(StructType schema, Map<String, FieldType> types, LongAccumulator unconverted, boolean java8Time) {
+    public TypedRows(StructType schema, Map<String, FieldType> types, LongAccumulator unconverted) {
         this.schema = schema;
         this.types = new HashMap<>(types);
         this.unconverted = unconverted;
-        this.java8Time = java8Time;
     }
 
     @Override
-    public Iterator<Row> call(Iterator<Row> in) {
+    public Iterator<InternalRow> call(Iterator<InternalRow> in) {
         Map<String, Integer> index = new HashMap<>();
         FieldType[] columnTypes = new FieldType[schema.size()];
         for (int i = EventTypeTables.COMMON.size(); i < schema.size(); i++) {
@@ -46,6 +52,11 @@ public final class TypedRows implements FlatMapFunction<Iterator<Row>, Row> {
             columnTypes[i] = types.getOrDefault(name, FieldType.STRING);
         }
         int common = EventTypeTables.COMMON.size();
+        DataType[] commonTypes = new DataType[common];
+        for (int i = 0; i < common; i++) {
+            commonTypes[i] = EventTypeTables.COMMON.fields()[i].dataType();
+        }
+        int format = EventTypeTables.COMMON.fieldIndex("format");
         EventFields fields = new EventFields();
         long[] failed = new long[1];
         return new Iterator<>() {
@@ -60,20 +71,27 @@ public final class TypedRows implements FlatMapFunction<Iterator<Row>, Row> {
             }
 
             @Override
-            public Row next() {
-                Row r = in.next();
+            public InternalRow next() {
+                InternalRow r = in.next();
                 Object[] values = new Object[schema.size()];
                 for (int i = 0; i < common; i++) {
-                    values[i] = r.get(i);
+                    // copied: the input row and its strings are reused for the next row
+                    Object v = r.isNullAt(i) ? null : r.get(i, commonTypes[i]);
+                    values[i] = v instanceof UTF8String s ? s.clone() : v;
                 }
-                String format = r.getString(2);
-                JsonNode event = Json.parse(r.getString(common));
+                JsonNode event;
+                try {
+                    event = Json.MAPPER.readTree(r.getUTF8String(common).getBytes());
+                } catch (IOException e) {
+                    // the parse step read this very text as JSON: it cannot fail here
+                    throw new UncheckedIOException("event JSON that parsed before does not parse now", e);
+                }
                 EventFields.Visitor visitor = new EventFields.Visitor() {
                     @Override
                     public void value(String column, JsonNode value) {
                         Integer i = index.get(column);
                         if (i != null) {
-                            Object v = columnTypes[i].convert(value, java8Time);
+                            Object v = columnTypes[i].convertInternal(value);
                             if (v == null && !value.isNull()) {
                                 failed[0]++;
                             }
@@ -87,11 +105,12 @@ public final class TypedRows implements FlatMapFunction<Iterator<Row>, Row> {
                         if (i != null) {
                             values[i] = columnTypes[i] == FieldType.BIGINT ? (Object) localId
                                     : columnTypes[i] == FieldType.DOUBLE ? (Object) (double) localId
-                                    : columnTypes[i] == FieldType.STRING ? String.valueOf(localId) : null;
+                                    : columnTypes[i] == FieldType.STRING ? UTF8String.fromString(String.valueOf(localId))
+                                    : null;
                         }
                     }
                 };
-                if (LiveEvent.CALIPER.equals(format)) {
+                if (LiveEvent.CALIPER.equals(values[format] == null ? null : values[format].toString())) {
                     JsonNode data = event.get("data");
                     if (data != null && data.isArray() && data.size() > 0) {
                         fields.caliper(event, data.get(0), visitor);
@@ -101,7 +120,7 @@ public final class TypedRows implements FlatMapFunction<Iterator<Row>, Row> {
                 } else {
                     fields.canvas(event, visitor);
                 }
-                return RowFactory.create(values);
+                return new GenericInternalRow(values);
             }
         };
     }
