@@ -22,6 +22,9 @@ public final class LiveStreamTable {
     }
 
     public static Dataset<Row> rows(Dataset<Row> events) {
-        return events.selectExpr(COLUMNS);
+        // the parse keeps the event JSON as UTF-8 bytes (see ParsedRecords): the table has it as text
+        return events.selectExpr(java.util.Arrays.stream(COLUMNS)
+                .map(c -> c.equals("event_json") ? "CAST(event_json AS STRING) AS event_json" : c)
+                .toArray(String[]::new));
     }
 }

@@ -1,5 +1,6 @@
 package org.canvaslake.events;
 
+import static org.apache.spark.sql.types.DataTypes.BinaryType;
 import static org.apache.spark.sql.types.DataTypes.DateType;
 import static org.apache.spark.sql.types.DataTypes.IntegerType;
 import static org.apache.spark.sql.types.DataTypes.LongType;
@@ -19,6 +20,9 @@ import org.apache.spark.sql.types.StructType;
  *   <li>{@link #FIELDS}: per parse task and event name, the flattened fields seen with their types, the events per
  *       date and the timestamps that did not parse, so the driver learns every table's schema without another pass.</li>
  * </ul>
+ * The event JSON is kept as UTF-8 bytes ({@code binary}; the tables have it as a string): Spark's cache tries a
+ * dictionary and run-length encoding on every string column of every batch, hashing each kilobyte-long JSON value
+ * several times for nothing, while binary columns are stored as they are.
  */
 public final class ParsedRecords {
 
@@ -46,7 +50,7 @@ public final class ParsedRecords {
             .add("assignment_id", StringType)
             .add("assignment_local_id", LongType)
             .add("root_account_id", StringType)
-            .add("event_json", StringType)
+            .add("event_json", BinaryType)
             .add("source_object", StringType)
             .add("source_line", LongType)
             .add("source_index", IntegerType)

@@ -22,7 +22,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 /**
  * Builds the typed rows of one per-type table from live-stream rows: parses each event's JSON again (once per event
  * over the whole run: each event belongs to one table) and fills the table's columns through {@link EventFields}.
- * Input columns, in order: the {@link EventTypeTables#COMMON} columns, then the event JSON ({@link #inputColumns}).
+ * Input columns, in order: the {@link EventTypeTables#COMMON} columns, then the event JSON as UTF-8 bytes
+ * ({@link #inputColumns}, as {@link ParsedRecords} keeps it).
  *
  * <p>Works on Spark's internal rows on both sides (strings as UTF-8 bytes, timestamps as microseconds, dates as
  * days): a per-type table has ~100 columns, and converting every row from and to external {@code Row}s cost more
@@ -81,7 +82,7 @@ public final class TypedRows implements FlatMapFunction<Iterator<InternalRow>, I
                 }
                 JsonNode event;
                 try {
-                    event = Json.MAPPER.readTree(r.getUTF8String(common).getBytes());
+                    event = Json.MAPPER.readTree(r.getBinary(common));
                 } catch (IOException e) {
                     // the parse step read this very text as JSON: it cannot fail here
                     throw new UncheckedIOException("event JSON that parsed before does not parse now", e);
