@@ -155,8 +155,7 @@ public final class EventsBenchmark implements Command {
     /** The {@link EventsJob#STEP_MS} counters of a run, in the order the job runs them. */
     static Map<String, Long> steps(RunReport report) {
         Map<String, Long> steps = new LinkedHashMap<>();
-        for (String step : List.of("listing", "parse", "deduplication", "live_stream_and_quarantine",
-                "per_type_tables", "ledger")) {
+        for (String step : EventsJob.STEPS) {
             Long ms = report.counters().get(EventsJob.STEP_MS + step);
             if (ms != null) {
                 steps.put(step, ms);

@@ -92,10 +92,13 @@ public final class EventsJob extends SparkJob {
             Map.of("delta.dataSkippingStatsColumns", "event_id,event_time,received_at");
 
     /**
-     * Prefix of the run report's counters that say where the run's time went, in milliseconds: listing, parse,
-     * deduplication, live_stream_and_quarantine, per_type_tables, ledger (what the benchmark prints beside its ratio).
+     * Prefix of the run report's counters that say where the run's time went, in milliseconds, one per
+     * {@link #STEPS} entry (what the benchmark prints beside its ratio).
      */
     public static final String STEP_MS = "step_ms.";
+    /** The steps of a run that report their time ({@link #STEP_MS}), in the order they run. */
+    public static final List<String> STEPS = List.of("listing", "parse", "deduplication", "live_stream_and_quarantine",
+            "per_type_tables", "ledger");
 
     private static final long LIVE_STREAM_ROW_BYTES = 2048;
     private static final long TYPED_ROW_BYTES = 1024;

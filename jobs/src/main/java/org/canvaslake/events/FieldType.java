@@ -77,11 +77,11 @@ public enum FieldType {
     }
 
     /**
-     * The value converted for a column of this type; null when it does not convert (counted by the caller).
-     * Timestamps are {@link java.time.Instant} when {@code java8Time} (Spark's java8API setting), else
-     * {@link java.sql.Timestamp}.
+     * The value converted for a column of this type, as Spark's internal rows hold it: text as {@code UTF8String},
+     * timestamps as microseconds since the epoch (a {@code Long}); null when it does not convert (counted by the
+     * caller).
      */
-    public Object convert(JsonNode value, boolean java8Time) {
+    public Object convert(JsonNode value) {
         if (value == null || value.isNull()) {
             return null;
         }
@@ -124,30 +124,14 @@ public enum FieldType {
             case TIMESTAMP:
                 if (value.isTextual()) {
                     long micros = EventTime.parseMicros(value.asText());
-                    return micros == EventTime.UNPARSED ? null : SparkTime.timestamp(micros, java8Time);
+                    return micros == EventTime.UNPARSED ? null : (Object) micros;
                 }
                 return null;
             case NULL:
             case STRING:
             default:
-                return text(value);
+                return UTF8String.fromString(text(value));
         }
-    }
-
-    /**
-     * {@link #convert} for Spark's internal rows: text as {@code UTF8String}, timestamps as microseconds since the
-     * epoch (a {@code Long}); null when the value does not convert.
-     */
-    public Object convertInternal(JsonNode value) {
-        if (this == TIMESTAMP) {
-            if (value == null || !value.isTextual()) {
-                return null;
-            }
-            long micros = EventTime.parseMicros(value.asText());
-            return micros == EventTime.UNPARSED ? null : (Object) micros;
-        }
-        Object v = convert(value, true);
-        return v instanceof String s ? UTF8String.fromString(s) : v;
     }
 
     /** A value as text: strings as they are, numbers as written (never in exponent form), containers as JSON. */

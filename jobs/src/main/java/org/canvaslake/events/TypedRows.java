@@ -92,7 +92,7 @@ public final class TypedRows implements FlatMapFunction<Iterator<InternalRow>, I
                     public void value(String column, JsonNode value) {
                         Integer i = index.get(column);
                         if (i != null) {
-                            Object v = columnTypes[i].convertInternal(value);
+                            Object v = columnTypes[i].convert(value);
                             if (v == null && !value.isNull()) {
                                 failed[0]++;
                             }
