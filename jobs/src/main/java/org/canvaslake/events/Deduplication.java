@@ -24,8 +24,16 @@ import org.apache.spark.sql.expressions.Window;
  */
 public final class Deduplication {
 
-    /** The events with duplicates removed, and how many were dropped per event name. */
-    public record Result(Dataset<Row> events, long dropped, Map<String, Long> droppedPerName) {
+    /**
+     * The events with duplicates removed, how many were dropped per event name, and the row ids of the dropped
+     * copies (null when none was), to drop them from another view of the same rows ({@link #withoutDropped}).
+     */
+    public record Result(Dataset<Row> events, long dropped, Map<String, Long> droppedPerName, Dataset<Row> droppedIds) {
+
+        /** {@code rows} (a view of the same parsed rows, e.g. the events of one table) without the dropped copies. */
+        public Dataset<Row> withoutDropped(Dataset<Row> rows) {
+            return droppedIds == null ? rows : withoutIds(rows, droppedIds);
+        }
     }
 
     private static final String NEVER = "TIMESTAMP '9999-12-31 00:00:00'";
@@ -50,13 +58,16 @@ public final class Deduplication {
                 .select("row_id", "event_name");
         List<Row> dropped = losers.collectAsList();
         if (dropped.isEmpty()) {
-            return new Result(events, 0, Map.of());
+            return new Result(events, 0, Map.of(), null);
         }
         Map<String, Long> perName = new TreeMap<>();
         dropped.forEach(r -> perName.merge(r.getString(1), 1L, Long::sum));
         Dataset<Row> ids = events.sparkSession().createDataset(dropped.stream().map(r -> r.getLong(0)).toList(),
                 Encoders.LONG()).toDF("row_id");
-        return new Result(events.join(broadcast(ids), events.col("row_id").equalTo(ids.col("row_id")), "left_anti"),
-                dropped.size(), perName);
+        return new Result(withoutIds(events, ids), dropped.size(), perName, ids);
+    }
+
+    private static Dataset<Row> withoutIds(Dataset<Row> rows, Dataset<Row> ids) {
+        return rows.join(broadcast(ids), rows.col("row_id").equalTo(ids.col("row_id")), "left_anti");
     }
 }

@@ -63,8 +63,7 @@ public final class EventsJob extends SparkJob {
     public static final String CRASH_AFTER_TABLE = "events.after_table.";
 
     /**
-     * Session settings for the run: small cached batches, so each holds one event type and a per-type table reads
-     * only its own; date partitions written one after another (Spark sorts each task's rows by date; with a Parquet
+     * Session settings for the run: date partitions written one after another (Spark sorts each task's rows by date; with a Parquet
      * writer open per date instead, a month of events kept ~30 writers per task and per table open and ran 1.6x
      * slower: Parquet shrank row groups for memory and every close flushed them all); no copy of MERGE sources; no
      * Parquet dictionary for the columns whose values are (nearly) all distinct (see {@link #dictionaryOff}:
@@ -72,7 +71,6 @@ public final class EventsJob extends SparkJob {
      * standard type, instead of Spark's legacy 12-byte INT96 (cheaper to encode, and to compare for statistics).
      */
     private static final Map<String, String> SETTINGS = Map.of(
-            "spark.sql.inMemoryColumnarStorage.batchSize", "2000",
             "spark.sql.maxConcurrentOutputFileWriters", "0",
             "spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS",
             // MERGE sources here are the cached parse (deterministic): no need for Delta to copy them first
@@ -149,10 +147,10 @@ public final class EventsJob extends SparkJob {
         }
         Map<String, String> previous = apply(spark, SETTINGS);
         previous.putAll(apply(spark, dictionaryOff(DISTINCT_COLUMNS)));
-        Dataset<Row> parsed = RawEventSource.read(spark, store, todo);
+        RawEventSource.Parsed source = RawEventSource.read(spark, store, todo);
         try {
             long parseStart = System.nanoTime();
-            ParseSummary summary = ParseSummary.collect(parsed);
+            ParseSummary summary = ParseSummary.collect(source.rows(ParsedRecords.OBJECT, ParsedRecords.FIELDS));
             report.counter("raw_bytes", summary.bytes());
             report.counter("raw_lines", summary.lines());
             report.counter("events_read", summary.events());
@@ -162,7 +160,7 @@ public final class EventsJob extends SparkJob {
                 report.fail(failed.path(), failed.error());
             }
             long quarantined = 0;
-            for (Row r : parsed.where(col("kind").equalTo(ParsedRecords.QUARANTINE)).groupBy("reason").count()
+            for (Row r : source.rows(ParsedRecords.QUARANTINE).groupBy("reason").count()
                     .collectAsList()) {
                 report.counter("quarantined." + r.getString(0), r.getLong(1));
                 quarantined += r.getLong(1);
@@ -173,14 +171,14 @@ public final class EventsJob extends SparkJob {
                     + " ({} ms)", summary.objects().size(), summary.bytes(), summary.lines(), summary.events(),
                     summary.names().size(), quarantined, summary.failedObjects().size(), ms(parseStart));
 
-            Dataset<Row> events = parsed.where(col("kind").equalTo(ParsedRecords.EVENT));
+            Dataset<Row> events = source.rows(ParsedRecords.EVENT);
             long dedupStart = System.nanoTime();
             Deduplication.Result unique = Deduplication.apply(events);
             report.counter("duplicates_in_run", unique.dropped());
             report.counter(STEP_MS + "deduplication", ms(dedupStart));
             LOG.info("events: {} duplicates within the run dropped ({} ms)", unique.dropped(), ms(dedupStart));
 
-            List<TableWrite> writes = plan(spark, lake, options, report, summary, unique, parsed, previous);
+            List<TableWrite> writes = plan(spark, lake, options, report, summary, unique, source, previous);
             boolean allWritten = writeAll(writes, options.writeThreads(), report);
             if (!allWritten) {
                 report.note("The ledger was not updated: the objects of this run are read again next run.");
@@ -198,7 +196,7 @@ public final class EventsJob extends SparkJob {
             LOG.info("events: ledger {} records {} objects; run done in {} ms", EventsLedger.NAME, done.size(),
                     ms(started));
         } finally {
-            parsed.unpersist();
+            source.close();
             restore(spark, previous);
         }
     }
@@ -208,7 +206,7 @@ public final class EventsJob extends SparkJob {
     }
 
     private List<TableWrite> plan(SparkSession spark, Lake lake, EventsOptions options, RunReport report,
-                                  ParseSummary summary, Deduplication.Result unique, Dataset<Row> parsed,
+                                  ParseSummary summary, Deduplication.Result unique, RawEventSource.Parsed source,
                                   Map<String, String> settingsBefore) {
         EventSink.Mode mode = options.full() ? EventSink.Mode.REBUILD : EventSink.Mode.INCREMENTAL;
         int maxGroups = Math.max(1, spark.sparkContext().defaultParallelism());
@@ -271,7 +269,8 @@ public final class EventsJob extends SparkJob {
                     .filter(c -> DISTINCT_FIELD.matcher(c).matches()).toList());
             off.keySet().removeAll(settingsBefore.keySet());
             settingsBefore.putAll(apply(spark, off));
-            Dataset<Row> input = unique.events().where(col("event_name").isin(names.toArray()))
+            // the table's own events only: the cache is grouped by event name
+            Dataset<Row> input = unique.withoutDropped(source.events(names))
                     .selectExpr(TypedRows.inputColumns().toArray(String[]::new));
             long tableRows = rows;
             int groups = Math.max(EventSink.fileGroups(rows * TYPED_ROW_BYTES, options.targetFileBytes(), maxGroups),
@@ -304,7 +303,7 @@ public final class EventsJob extends SparkJob {
         long quarantineRows = report.counter("quarantined");
         if (quarantineRows > 0 || mode == EventSink.Mode.REBUILD) {
             String path = lake.table(QuarantineTable.NAME);
-            Dataset<Row> data = QuarantineTable.rows(parsed, report.runId());
+            Dataset<Row> data = QuarantineTable.rows(source.rows(ParsedRecords.QUARANTINE), report.runId());
             MergeSpec spec = MergeSpec.on("quarantine_id").ignoringInComparison("run_id").partitionBy("dt")
                     .appendingWhenNoKeyMatches();
             writes.add(new TableWrite(QuarantineTable.NAME, () -> EventSink.write(spark, data, quarantineRows, path,

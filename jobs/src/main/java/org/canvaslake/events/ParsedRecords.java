@@ -20,9 +20,8 @@ import org.apache.spark.sql.types.StructType;
  *   <li>{@link #FIELDS}: per parse task and event name, the flattened fields seen with their types, the events per
  *       date and the timestamps that did not parse, so the driver learns every table's schema without another pass.</li>
  * </ul>
- * The event JSON is kept as UTF-8 bytes ({@code binary}; the tables have it as a string): Spark's cache tries a
- * dictionary and run-length encoding on every string column of every batch, hashing each kilobyte-long JSON value
- * several times for nothing, while binary columns are stored as they are.
+ * The event JSON is kept as UTF-8 bytes ({@code binary}; the tables have it as a string), which is what the
+ * per-type rows parse it from ({@link TypedRows}).
  */
 public final class ParsedRecords {
 

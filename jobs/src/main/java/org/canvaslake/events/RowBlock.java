@@ -1,0 +1,166 @@
+package org.canvaslake.events;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.CatalystTypeConverters;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
+import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
+import org.apache.spark.unsafe.Platform;
+import org.apache.spark.unsafe.types.UTF8String;
+
+import scala.Function1;
+
+/**
+ * What one parse task cached: its {@link ParsedRecords} rows in Spark's binary row format ({@code UnsafeRow}),
+ * packed one after another into chunks of {@link #CHUNK_BYTES}, and grouped by kind and event name.
+ *
+ * <p>Why not Spark's own cache of the DataFrame: building its column batches (a dictionary and a run-length trial of
+ * every string column, buffers grown an eighth at a time around kilobyte-long JSON values) cost as much as parsing
+ * the events did. Why not cached rows, one object each: a million rows kept the garbage collector marking and
+ * copying them through the whole run, and a per-type table had to look at every row. Here the collector sees a few
+ * hundred arrays per task, and a per-type table reads the chunks of its own event names only ({@link #events}).
+ */
+final class RowBlock implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    /** Chunk size: a multiple of 8, and well under G1's region size (no humongous arrays). */
+    static final int CHUNK_BYTES = 256 * 1024;
+
+    private static final int FIELDS = ParsedRecords.WIDTH;
+
+    /** Rows of one kind (and, for events, one event name). */
+    private static final class Group implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final String kind;
+        private final List<byte[]> chunks = new ArrayList<>();
+        /** Bytes used in each chunk. */
+        private final List<Integer> used = new ArrayList<>();
+
+        Group(String kind) {
+            this.kind = kind;
+        }
+
+        void add(UnsafeRow row) {
+            int size = row.getSizeInBytes();
+            // a row is stored as its size in a long (keeping the row 8-byte aligned), then its bytes
+            int needed = 8 + size;
+            int last = chunks.size() - 1;
+            if (last < 0 || used.get(last) + needed > chunks.get(last).length) {
+                chunks.add(new byte[Math.max(CHUNK_BYTES, needed)]);
+                used.add(0);
+                last++;
+            }
+            byte[] chunk = chunks.get(last);
+            int at = used.get(last);
+            Platform.putLong(chunk, Platform.BYTE_ARRAY_OFFSET + at, size);
+            row.writeToMemory(chunk, Platform.BYTE_ARRAY_OFFSET + at + 8);
+            used.set(last, at + needed);
+        }
+
+        /** The group's rows, one reused {@code UnsafeRow} pointed at each in turn. */
+        Iterator<InternalRow> rows() {
+            return new Iterator<>() {
+                private final UnsafeRow row = new UnsafeRow(FIELDS);
+                private int chunk;
+                private int position;
+
+                @Override
+                public boolean hasNext() {
+                    while (chunk < chunks.size()) {
+                        if (position < used.get(chunk)) {
+                            return true;
+                        }
+                        chunk++;
+                        position = 0;
+                    }
+                    return false;
+                }
+
+                @Override
+                public InternalRow next() {
+                    if (!hasNext()) {
+                        throw new NoSuchElementException();
+                    }
+                    byte[] bytes = chunks.get(chunk);
+                    int size = (int) Platform.getLong(bytes, Platform.BYTE_ARRAY_OFFSET + position);
+                    row.pointTo(bytes, Platform.BYTE_ARRAY_OFFSET + position + 8, size);
+                    position += 8 + size;
+                    return row;
+                }
+            };
+        }
+    }
+
+    /** Groups by {@link #key}, in the order they were first met. */
+    private final Map<String, Group> groups = new LinkedHashMap<>();
+
+    /** A parse task's rows (external rows of {@link ParsedRecords#SCHEMA}), packed. */
+    static RowBlock of(Iterator<Row> rows) {
+        Function1<Object, Object> toInternal = CatalystTypeConverters.createToCatalystConverter(ParsedRecords.SCHEMA);
+        UnsafeProjection unsafe = UnsafeProjection.create(ParsedRecords.SCHEMA);
+        RowBlock block = new RowBlock();
+        while (rows.hasNext()) {
+            UnsafeRow row = unsafe.apply((InternalRow) toInternal.apply(rows.next()));
+            UTF8String name = row.getUTF8String(ParsedRecords.EVENT_NAME);
+            String kind = row.getUTF8String(ParsedRecords.KIND).toString();
+            block.groups.computeIfAbsent(key(kind, ParsedRecords.EVENT.equals(kind) && name != null
+                    ? name.toString() : null), k -> new Group(kind)).add(row);
+        }
+        return block;
+    }
+
+    /** The rows of these kinds ({@link ParsedRecords#EVENT}, ...). */
+    Iterator<InternalRow> rows(Collection<String> kinds) {
+        return concat(groups.values().stream().filter(g -> kinds.contains(g.kind)).toList());
+    }
+
+    /** The event rows ({@link ParsedRecords#EVENT}) with one of these event names. */
+    Iterator<InternalRow> events(Collection<String> eventNames) {
+        List<Group> selected = new ArrayList<>();
+        for (String name : eventNames) {
+            Group g = groups.get(key(ParsedRecords.EVENT, name));
+            if (g != null) {
+                selected.add(g);
+            }
+        }
+        return concat(selected);
+    }
+
+    private static String key(String kind, String eventName) {
+        return eventName == null ? kind : kind + "\u0000" + eventName;
+    }
+
+    private static Iterator<InternalRow> concat(Collection<Group> groups) {
+        Iterator<Group> next = List.copyOf(groups).iterator();
+        return new Iterator<>() {
+            private Iterator<InternalRow> current = Collections.emptyIterator();
+
+            @Override
+            public boolean hasNext() {
+                while (!current.hasNext() && next.hasNext()) {
+                    current = next.next().rows();
+                }
+                return current.hasNext();
+            }
+
+            @Override
+            public InternalRow next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return current.next();
+            }
+        };
+    }
+}
