@@ -39,7 +39,32 @@ public final class EventFields {
     private static final Set<String> NOT_ENTITY_IDS = Set.of("job_id", "meta_job_id", "request_id", "meta_request_id",
             "session_id", "meta_session_id");
 
+    /** Most (prefix, key) pairs remembered: events with ever new keys cost a little more, never more memory. */
+    private static final int MAX_NAMES = 50_000;
+
+    /**
+     * What a field at some path is called, worked out once per (prefix, key): both passes flatten every event, and
+     * building, hashing and checking each column name again per field was a fifth of the work.
+     */
+    private static final class Name {
+        /** The column of a scalar (or array, or empty object) value. */
+        final String column;
+        /** The prefix of the fields of an object value. */
+        final String children;
+        /** The {@code *_local_id} column when this is an entity id field, else null. */
+        final String localId;
+
+        Name(String name) {
+            column = column(name);
+            children = name + "__";
+            localId = isIdName(column) && !NOT_ENTITY_IDS.contains(column) ? column(localIdName(column)) : null;
+        }
+    }
+
+    private final Map<String, Map<String, Name>> names = new HashMap<>();
+    private final Map<String, String> extensionPrefixes = new HashMap<>();
     private final Map<String, String> snakeCache = new HashMap<>();
+    private int remembered;
 
     public void canvas(JsonNode event, Visitor visitor) {
         Iterator<Map.Entry<String, JsonNode>> meta = event.path("metadata").fields();
@@ -49,7 +74,7 @@ public final class EventFields {
             if (key.equals("event_name") || key.equals("event_time")) {
                 continue;
             }
-            walk("meta_" + snake(key), e.getValue(), false, visitor);
+            walk(name("meta_", key), e.getValue(), false, visitor);
         }
         JsonNode body = event.get("body");
         if (body != null && body.isObject()) {
@@ -66,7 +91,7 @@ public final class EventFields {
             while (it.hasNext()) {
                 Map.Entry<String, JsonNode> e = it.next();
                 if (!e.getKey().equals("data")) {
-                    walk(snake(e.getKey()), e.getValue(), true, visitor);
+                    walk(name("", e.getKey()), e.getValue(), true, visitor);
                 }
             }
         }
@@ -81,7 +106,7 @@ public final class EventFields {
                 extensions("", e.getValue(), visitor);
                 continue;
             }
-            walk(snake(key), e.getValue(), true, visitor);
+            walk(name("", key), e.getValue(), true, visitor);
         }
     }
 
@@ -98,33 +123,39 @@ public final class EventFields {
             if (caliper && key.equals("@context")) {
                 continue;
             }
-            walk(prefix + snake(key), value, caliper, visitor);
+            walk(name(prefix, key), value, caliper, visitor);
         }
     }
 
     /** extensions."com.instructure.canvas" holds Canvas's own fields: its path is shortened to "ext". */
     private void extensions(String prefix, JsonNode extensions, Visitor visitor) {
+        String ext = extensionPrefixes.get(prefix);
+        if (ext == null) {
+            ext = prefix + "ext__";
+            if (remembered++ < MAX_NAMES) {
+                extensionPrefixes.put(prefix, ext);
+            }
+        }
         JsonNode canvas = extensions.get(CANVAS_EXTENSION);
         if (canvas != null && canvas.isObject()) {
-            walkChildren(prefix + "ext__", canvas, true, visitor);
+            walkChildren(ext, canvas, true, visitor);
         }
         Iterator<Map.Entry<String, JsonNode>> other = extensions.fields();
         while (other.hasNext()) {
             Map.Entry<String, JsonNode> o = other.next();
             if (!o.getKey().equals(CANVAS_EXTENSION)) {
-                walk(prefix + "ext__" + snake(o.getKey()), o.getValue(), true, visitor);
+                walk(name(ext, o.getKey()), o.getValue(), true, visitor);
             }
         }
     }
 
-    private void walk(String name, JsonNode value, boolean caliper, Visitor visitor) {
+    private void walk(Name name, JsonNode value, boolean caliper, Visitor visitor) {
         if (value.isObject() && value.size() > 0) {
-            walkChildren(name + "__", value, caliper, visitor);
+            walkChildren(name.children, value, caliper, visitor);
             return;
         }
-        String column = column(name);
-        visitor.value(column, value);
-        if (isIdName(column) && !NOT_ENTITY_IDS.contains(column)) {
+        visitor.value(name.column, value);
+        if (name.localId != null) {
             Long local = null;
             if (value.isTextual()) {
                 local = CanvasId.localId(value.asText());
@@ -132,9 +163,22 @@ public final class EventFields {
                 local = CanvasId.local(value.longValue());
             }
             if (local != null) {
-                visitor.localId(column(localIdName(column)), local);
+                visitor.localId(name.localId, local);
             }
         }
+    }
+
+    /** The names of the field {@code key} under {@code prefix}: the path {@code prefix + snake(key)}. */
+    private Name name(String prefix, String key) {
+        Map<String, Name> under = names.get(prefix);
+        Name name = under == null ? null : under.get(key);
+        if (name == null) {
+            name = new Name(prefix + snake(key));
+            if (remembered++ < MAX_NAMES) {
+                names.computeIfAbsent(prefix, p -> new HashMap<>()).put(key, name);
+            }
+        }
+        return name;
     }
 
     static boolean isIdName(String column) {
@@ -178,7 +222,7 @@ public final class EventFields {
             }
         }
         String result = out.length() == 0 ? "_" : out.toString();
-        if (snakeCache.size() < 10_000) {
+        if (snakeCache.size() < MAX_NAMES) {
             snakeCache.put(key, result);
         }
         return result;

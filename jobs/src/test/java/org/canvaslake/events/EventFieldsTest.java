@@ -2,7 +2,10 @@ package org.canvaslake.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.canvaslake.common.json.Json;
@@ -15,7 +18,10 @@ class EventFieldsTest {
 
     /** The flattened columns of an event with their types, as the job's first pass sees them. */
     static Map<String, Object> flatten(String fixture) {
-        JsonNode node = Json.parse(Fixtures.read(fixture));
+        return flatten(new EventFields(), Json.parse(Fixtures.read(fixture)));
+    }
+
+    private static Map<String, Object> flatten(EventFields fields, JsonNode node) {
         Map<String, Object> out = new LinkedHashMap<>();
         EventFields.Visitor v = new EventFields.Visitor() {
             @Override
@@ -29,11 +35,27 @@ class EventFieldsTest {
             }
         };
         if (node.has("data")) {
-            new EventFields().caliper(node, node.get("data").get(0), v);
+            fields.caliper(node, node.get("data").get(0), v);
         } else {
-            new EventFields().canvas(node, v);
+            fields.canvas(node, v);
         }
         return out;
+    }
+
+    @Test
+    void oneFlattenerOverManyEventsGivesWhatAFreshOneGivesEach() {
+        // a flattener remembers the names of the paths it has met: the second event of a shape reuses them
+        EventFields shared = new EventFields();
+        List<Path> fixtures = new ArrayList<>(Fixtures.list("canvas", ".json"));
+        fixtures.addAll(Fixtures.list("caliper", ".json"));
+        assertThat(fixtures).hasSizeGreaterThan(20);
+        for (int round = 0; round < 2; round++) {
+            for (Path p : fixtures) {
+                JsonNode node = Json.parse(Fixtures.read(Fixtures.root().relativize(p).toString()));
+                assertThat(flatten(shared, node)).as(p.toString())
+                        .containsExactlyEntriesOf(flatten(new EventFields(), node));
+            }
+        }
     }
 
     @Test
