@@ -113,12 +113,28 @@ public final class RawObjectStore implements Serializable {
             // the input is in memory already: a buffer the object's size, not 64 KiB zeroed for every small object
             try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(bytes),
                     Math.max(512, Math.min(bytes.length, 1 << 16)))) {
-                ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(1024, bytes.length * 5));
+                ByteArrayOutputStream out = new ByteArrayOutputStream(gunzippedSize(bytes));
                 in.transferTo(out);
                 return out.toString(java.nio.charset.StandardCharsets.UTF_8);
             }
         }
         return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A buffer size for the gunzipped object: gzip's trailer holds the (last member's) size modulo 2^32, exact for
+     * the objects the lander writes. A trailer that cannot be right (a cut object: its last bytes are compressed
+     * data) or does not fit is not trusted; the buffer grows when it is short.
+     */
+    static int gunzippedSize(byte[] gzip) {
+        int n = gzip.length;
+        if (n < 18) {
+            return 1024;
+        }
+        long trailer = (gzip[n - 4] & 0xffL) | (gzip[n - 3] & 0xffL) << 8 | (gzip[n - 2] & 0xffL) << 16
+                | (gzip[n - 1] & 0xffL) << 24;
+        long guess = trailer >= n && trailer <= 32L * n && trailer < Integer.MAX_VALUE - 16 ? trailer : 4L * n;
+        return (int) Math.min(Math.max(1024, guess), Integer.MAX_VALUE - 16);
     }
 
     private Configuration configuration() {

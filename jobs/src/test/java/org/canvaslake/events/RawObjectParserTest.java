@@ -114,6 +114,34 @@ class RawObjectParserTest {
         assertThat(RawObjectStore.decode(text.getBytes(StandardCharsets.UTF_8))).isEqualTo(text);
     }
 
+    private static byte[] gzip(String text) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (OutputStream out = new GZIPOutputStream(bytes)) {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+        return bytes.toByteArray();
+    }
+
+    @Test
+    void theGunzipBufferIsSizedFromTheTrailerUnlessItCannotBeRight() throws IOException {
+        StringBuilder lines = new StringBuilder();
+        java.util.Random random = new java.util.Random(7);
+        for (int i = 0; i < 2000; i++) {
+            lines.append("{\"event\":").append(random.nextLong()).append("}\n");
+        }
+        String text = lines.toString();
+        byte[] one = gzip(text);
+        assertThat(RawObjectStore.gunzippedSize(one)).isEqualTo(text.length());
+        // two members (appended to): the trailer is the last one's size; the buffer grows, nothing is lost
+        byte[] two = java.util.Arrays.copyOf(one, one.length * 2);
+        System.arraycopy(one, 0, two, one.length, one.length);
+        assertThat(RawObjectStore.decode(two)).isEqualTo(text + text);
+        // a cut object: its last bytes are compressed data, not a size
+        byte[] cut = java.util.Arrays.copyOf(one, one.length - 7);
+        assertThat(RawObjectStore.gunzippedSize(cut)).isBetween(1024, 32 * cut.length);
+        assertThat(RawObjectStore.gunzippedSize(new byte[] {0x1f, (byte) 0x8b, 8})).isEqualTo(1024);
+    }
+
     @Test
     void everyEventNameGetsItsFieldsWithTypes() {
         String text = envelope("m1", Fixtures.read("canvas/11_grade_change.json"), Map.of()) + "\n"
