@@ -63,9 +63,9 @@ public final class EventsJob extends SparkJob {
     public static final String CRASH_AFTER_TABLE = "events.after_table.";
 
     /**
-     * Session settings for the run: date partitions written one after another (Spark sorts each task's rows by date; with a Parquet
-     * writer open per date instead, a month of events kept ~30 writers per task and per table open and ran 1.6x
-     * slower: Parquet shrank row groups for memory and every close flushed them all); no copy of MERGE sources; no
+     * Session settings for the run: date partitions written one after another (Spark sorts each task's rows by date;
+     * with a Parquet writer open per date instead, a month of events kept ~30 writers per task and per table open and
+     * ran 1.6x slower: Parquet shrank row groups for memory and every close flushed them all); no copy of MERGE sources; no
      * Parquet dictionary for the columns whose values are (nearly) all distinct (see {@link #dictionaryOff}:
      * the dictionary only hashes every value before giving up); timestamps as 64-bit microseconds, the Parquet
      * standard type, instead of Spark's legacy 12-byte INT96 (cheaper to encode, and to compare for statistics).
