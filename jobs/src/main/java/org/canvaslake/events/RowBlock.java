@@ -29,6 +29,9 @@ import scala.Function1;
  * the events did. Why not cached rows, one object each: a million rows kept the garbage collector marking and
  * copying them through the whole run, and a per-type table had to look at every row. Here the collector sees a few
  * hundred arrays per task, and a per-type table reads the chunks of its own event names only ({@link #events}).
+ * The price is memory: strings are not dictionary-encoded, so a run's cache is about a quarter larger (Spark's
+ * estimate for 300k messages: 633 MiB against 497 MiB). The cache goes to disk where memory runs short
+ * ({@code MEMORY_AND_DISK}), a block at a time.
  */
 final class RowBlock implements Serializable {
 
