@@ -63,7 +63,6 @@ public final class EventFields {
 
     private final Map<String, Map<String, Name>> names = new HashMap<>();
     private final Map<String, String> extensionPrefixes = new HashMap<>();
-    private final Map<String, String> snakeCache = new HashMap<>();
     private int remembered;
 
     public void canvas(JsonNode event, Visitor visitor) {
@@ -201,11 +200,7 @@ public final class EventFields {
     }
 
     /** {@code dateCreated} → {@code date_created}; anything not a letter, digit or underscore → {@code _}. */
-    String snake(String key) {
-        String cached = snakeCache.get(key);
-        if (cached != null) {
-            return cached;
-        }
+    static String snake(String key) {
         StringBuilder out = new StringBuilder(key.length() + 4);
         for (int i = 0; i < key.length(); i++) {
             char c = key.charAt(i);
@@ -221,10 +216,6 @@ public final class EventFields {
                 out.append('_');
             }
         }
-        String result = out.length() == 0 ? "_" : out.toString();
-        if (snakeCache.size() < MAX_NAMES) {
-            snakeCache.put(key, result);
-        }
-        return result;
+        return out.length() == 0 ? "_" : out.toString();
     }
 }

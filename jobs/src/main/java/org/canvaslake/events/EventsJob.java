@@ -65,10 +65,11 @@ public final class EventsJob extends SparkJob {
     /**
      * Session settings for the run: date partitions written one after another (Spark sorts each task's rows by date;
      * with a Parquet writer open per date instead, a month of events kept ~30 writers per task and per table open and
-     * ran 1.6x slower: Parquet shrank row groups for memory and every close flushed them all); no copy of MERGE sources; no
-     * Parquet dictionary for the columns whose values are (nearly) all distinct (see {@link #dictionaryOff}:
-     * the dictionary only hashes every value before giving up); timestamps as 64-bit microseconds, the Parquet
-     * standard type, instead of Spark's legacy 12-byte INT96 (cheaper to encode, and to compare for statistics).
+     * ran 1.6x slower: Parquet shrank row groups for memory and every close flushed them all); no copy of MERGE
+     * sources; no Parquet dictionary for the columns whose values are (nearly) all distinct (see
+     * {@link #dictionaryOff}: the dictionary only hashes every value before giving up); timestamps as 64-bit
+     * microseconds, the Parquet standard type, instead of Spark's legacy 12-byte INT96 (cheaper to encode, and to
+     * compare for statistics).
      */
     private static final Map<String, String> SETTINGS = Map.of(
             "spark.sql.maxConcurrentOutputFileWriters", "0",

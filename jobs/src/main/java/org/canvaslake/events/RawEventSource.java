@@ -18,7 +18,7 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.storage.StorageLevel;
 
 /**
- * The source of the job: raw objects in, one cached DataFrame of {@link ParsedRecords} out. Objects are spread
+ * The source of the job: raw objects in, cached {@link ParsedRecords} rows out ({@link Parsed}). Objects are spread
  * over tasks by size; each task reads its objects itself and parses them with Jackson into rows of the fixed schema
  * (no schema inference, no per-line Spark JSON).
  *

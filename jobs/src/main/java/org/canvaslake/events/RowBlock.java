@@ -16,7 +16,6 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
 import org.apache.spark.unsafe.Platform;
-import org.apache.spark.unsafe.types.UTF8String;
 
 import scala.Function1;
 
@@ -114,11 +113,11 @@ final class RowBlock implements Serializable {
         UnsafeProjection unsafe = UnsafeProjection.create(ParsedRecords.SCHEMA);
         RowBlock block = new RowBlock();
         while (rows.hasNext()) {
-            UnsafeRow row = unsafe.apply((InternalRow) toInternal.apply(rows.next()));
-            UTF8String name = row.getUTF8String(ParsedRecords.EVENT_NAME);
-            String kind = row.getUTF8String(ParsedRecords.KIND).toString();
-            block.groups.computeIfAbsent(key(kind, ParsedRecords.EVENT.equals(kind) && name != null
-                    ? name.toString() : null), k -> new Group(kind)).add(row);
+            Row external = rows.next();
+            String kind = external.getString(ParsedRecords.KIND);
+            String name = ParsedRecords.EVENT.equals(kind) ? external.getString(ParsedRecords.EVENT_NAME) : null;
+            block.groups.computeIfAbsent(key(kind, name), k -> new Group(kind))
+                    .add(unsafe.apply((InternalRow) toInternal.apply(external)));
         }
         return block;
     }
