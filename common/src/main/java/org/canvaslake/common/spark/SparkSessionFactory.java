@@ -9,8 +9,8 @@ import org.apache.spark.sql.SparkSession;
  * Builds the Spark session every job and every test uses.
  *
  * <p>Under spark-submit, Glue or EMR the platform has already put {@code spark.master} and its own settings into the
- * JVM; then we only add what our jobs need (Delta, UTC) and never override the platform's resources. With nothing
- * set (./canvaslake, tests) we run {@code local[*]} with defaults sized for a laptop.
+ * JVM; then we only add what our jobs need (Delta, UTC, {@link GeneratedCodeJit}) and never override the platform's
+ * resources. With nothing set (./canvaslake, tests) we run {@code local[*]} with defaults sized for a laptop.
  */
 public final class SparkSessionFactory {
 
@@ -34,6 +34,8 @@ public final class SparkSessionFactory {
     public static SparkSession getOrCreate(String appName) {
         SparkSession.Builder builder = SparkSession.builder().appName(appName);
         settings(onPlatform(), Runtime.getRuntime().availableProcessors()).forEach(builder::config);
+        // added to, not instead of, plugins the platform or the user configured
+        builder.config("spark.plugins", GeneratedCodeJit.plugins(System.getProperty("spark.plugins")));
         if (!onPlatform()) {
             builder.master(System.getProperty("canvaslake.spark.master", "local[*]"));
         } else if (usesGlueDataCatalog()) {
