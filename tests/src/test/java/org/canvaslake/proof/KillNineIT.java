@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code Runtime.halt} at a crash point ({@code CANVASLAKE_CRASH_MODE=halt}: no finally block, no shutdown hook,
  * as under {@code kill -9}) or by {@link Process#destroyForcibly()} (SIGKILL) the moment its first Delta commit
  * appears on disk. A normal re-run (in this JVM) must then leave every table equal, row for row, to an
- * uninterrupted run over the same input. (The in-process {@link CrashRerunTest} tries many more crash points, first
+ * uninterrupted run over the same input. (The in-process {@link CrashRerunDrills} try many more crash points, first
  * and incremental runs; these few prove the in-process crash stands for a real one.)
  *
  * <p>Runs in the integration-test phase, after the jobs module has built the jar (mvn verify).

@@ -8,8 +8,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
  * JUnit 5 extension giving every Spark test of a module the same local session, built by the production
- * {@link SparkSessionFactory} (not a copy of its settings). Surefire runs a module's tests in one JVM, so the
- * session starts once per module. Use with {@code @ExtendWith(SparkTest.class)} and a {@code SparkSession}
+ * {@link SparkSessionFactory} (not a copy of its settings). Surefire runs a module's test classes in two JVMs that
+ * it reuses, so the session starts once per JVM. Use with {@code @ExtendWith(SparkTest.class)} and a {@code SparkSession}
  * parameter.
  */
 public final class SparkTest implements ParameterResolver {

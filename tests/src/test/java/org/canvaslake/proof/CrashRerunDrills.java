@@ -42,8 +42,7 @@ import org.canvaslake.sandbox.canvas.FakeCanvasServer;
 import org.canvaslake.sandbox.dap.FakeDapServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,24 +55,32 @@ import org.junit.jupiter.api.io.TempDir;
  * is built first, with the same inputs). The crash is in-process ({@code CrashPoints}' exception mode: the rest of
  * the run stops and no run report is recorded, as after a kill); {@code KillNineIT} kills real JVMs.
  *
- * <p>Prints {@code crash points: N tried, N held}. Inputs are the smallest there are (a handful of events,
+ * <p>The drills are split between two test classes ({@link EventsCanvasCrashRerunTest}, {@link
+ * DapProductCrashRerunTest}) of about equal length, which surefire runs in its two JVMs side by side. Each prints
+ * {@code crash points: N tried, N held}. Inputs are the smallest there are (a handful of events,
  * {@link Institution.Size#TEST}): what is tested is where a job stops, not how much it carries. To save runs, a
  * drill of an incremental run starts from a copy of the baseline lake after its first run; the copies share one
  * raw root outside the lake where the ledger names objects by path.
  */
 @ExtendWith(SparkTest.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class CrashRerunTest {
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class CrashRerunDrills {
 
     private static final String PG_URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
-    private static final int MINIMUM_CRASHES = 20;
-    private static final List<String> JOBS_RUN = new ArrayList<>();
-    private static int lakes;
-    private static final long STARTED = System.nanoTime();
-    private static final long STARTED_CPU = CrashDrill.cpuNanos();
+    private final List<String> jobsRun = new ArrayList<>();
+    private int lakes;
+    private int tried;
+    private final long started = System.nanoTime();
+    private final long startedCpu = CrashDrill.cpuNanos();
 
     @TempDir
-    static Path tmp;
+    Path tmp;
+
+    /** The jobs this class drills, and the fewest crash moments they must try together. */
+    abstract List<String> jobs();
+
+    abstract int minimumCrashes();
 
     // ---------------------------------------------------------------- events
 
@@ -81,8 +88,6 @@ class CrashRerunTest {
     private static final String LOGGED_IN = EventsJob.CRASH_AFTER_TABLE + "events.logged_in";
     private static final String ASSET_ACCESSED = EventsJob.CRASH_AFTER_TABLE + "events.asset_accessed";
 
-    @Test
-    @Order(1)
     void eventsJob(SparkSession spark) {
         CrashDrill drill = new CrashDrill("events");
         Path raw = tmp.resolve("events-raw");
@@ -157,8 +162,6 @@ class CrashRerunTest {
 
     // ---------------------------------------------------------------- canvas
 
-    @Test
-    @Order(2)
     void canvasJob(SparkSession spark) {
         CrashDrill drill = new CrashDrill("canvas");
         // snapshot times are the run's start: a re-run takes its versions at another moment, so they compare by rank
@@ -198,8 +201,6 @@ class CrashRerunTest {
 
     // ---------------------------------------------------------------- dap
 
-    @Test
-    @Order(3)
     void dapSyncJob(SparkSession spark) throws SQLException {
         CrashDrill drill = new CrashDrill("dap");
         // the sync state's job id and time name the run; its mode and counts are the last sync's own account
@@ -308,8 +309,6 @@ class CrashRerunTest {
 
     // ---------------------------------------------------------------- product
 
-    @Test
-    @Order(4)
     void productJob(SparkSession spark) throws Exception {
         CrashDrill drill = new CrashDrill("product");
         LakeRows.Rules rules = LakeRows.Rules.dropping("*", "run_id", "compacted_at")
@@ -363,34 +362,35 @@ class CrashRerunTest {
     // ---------------------------------------------------------------- shared
 
     @AfterAll
-    static void total() {
-        int tried = CrashDrill.totalTried();
+    void total() {
+        // totals of this JVM: a class run after another in the same JVM counts both
+        int triedHere = CrashDrill.totalTried();
         int held = CrashDrill.totalHeld();
-        System.out.println("crash points: " + tried + " tried, " + held + " held");
-        System.out.printf("crash drills took %d s, %d s of CPU in this JVM%n",
-                (System.nanoTime() - STARTED) / 1_000_000_000, (CrashDrill.cpuNanos() - STARTED_CPU) / 1_000_000_000);
+        System.out.println("crash points: " + triedHere + " tried, " + held + " held");
+        System.out.printf("%s took %d s, %d s of CPU in this JVM%n", String.join(" and ", jobs()),
+                (System.nanoTime() - started) / 1_000_000_000, (CrashDrill.cpuNanos() - startedCpu) / 1_000_000_000);
         CrashDrill.labels().forEach(l -> System.out.println("  " + l));
-        assertThat(held).as("crashes whose re-run equals the uninterrupted runs").isEqualTo(tried);
-        if (JOBS_RUN.size() == 4) {
-            assertThat(tried).as("crash moments across events, canvas, dap and product").isGreaterThanOrEqualTo(
-                    MINIMUM_CRASHES);
+        assertThat(held).as("crashes whose re-run equals the uninterrupted runs").isEqualTo(triedHere);
+        if (jobsRun.containsAll(jobs())) {
+            assertThat(tried).as("crash moments across " + jobs()).isGreaterThanOrEqualTo(minimumCrashes());
         }
     }
 
-    private static void finish(CrashDrill drill) {
-        JOBS_RUN.add(drill.job());
+    private void finish(CrashDrill drill) {
+        jobsRun.add(drill.job());
+        tried += drill.tried();
         assertThat(drill.notHeld()).as("crashes whose re-run differs from the uninterrupted runs").isEmpty();
         assertThat(drill.tried()).isPositive();
     }
 
-    private static Map<String, List<String>> baseline(SparkSession spark, Function<Path, RunReport> run, Path lake,
+    private Map<String, List<String>> baseline(SparkSession spark, Function<Path, RunReport> run, Path lake,
                                                       LakeRows.Rules rules) {
         RunReport report = run.apply(lake);
         assertThat(report.failures()).as("uninterrupted run on " + lake).isEmpty();
         return LakeRows.of(spark, lake, rules);
     }
 
-    private static Path fresh(String label) {
+    private Path fresh(String label) {
         return tmp.resolve(label + "-" + (++lakes));
     }
 
