@@ -7,6 +7,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.util.EnumSet;
 import java.util.Set;
 
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
@@ -28,6 +29,18 @@ public final class LocalFileSystemNio extends LocalFileSystem {
 
     /** The raw (checksum-free) file system underneath. */
     static final class Raw extends RawLocalFileSystem {
+
+        /**
+         * Without the native library Hadoop forks {@code readlink} for this, and a rename through {@code FileContext}
+         * (every Delta commit, two per file renamed) asks it of both paths. A path that is no link needs no fork.
+         */
+        @Override
+        public FileStatus getFileLinkStatus(Path f) throws IOException {
+            if (!Files.isSymbolicLink(pathToFile(f).toPath())) {
+                return getFileStatus(f);  // FileNotFoundException for a missing path, as the link variant throws
+            }
+            return super.getFileLinkStatus(f);
+        }
 
         @Override
         public void setPermission(Path p, FsPermission permission) throws IOException {

@@ -74,6 +74,8 @@ public final class SparkSessionFactory {
             conf.put("spark.sql.catalogImplementation", "in-memory");
             // permissions without forking chmod per file (see LocalFileSystemNio)
             conf.put("spark.hadoop.fs.file.impl", LocalFileSystemNio.class.getName());
+            // and renames (every Delta commit) without forking readlink per path (see LocalFsNio)
+            conf.put("spark.hadoop.fs.AbstractFileSystem.file.impl", LocalFsNio.class.getName());
         }
         return conf;
     }

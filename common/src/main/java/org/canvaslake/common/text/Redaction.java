@@ -97,12 +97,15 @@ public final class Redaction {
     }
 
     private static boolean containsIgnoreCase(String text, String needle) {
-        int n = needle.length();
-        char lower = Character.toLowerCase(needle.charAt(0));
-        char upper = Character.toUpperCase(needle.charAt(0));
-        for (int i = 0; i + n <= text.length(); i++) {
-            char c = text.charAt(i);
-            if ((c == lower || c == upper) && text.regionMatches(true, i, needle, 0, n)) {
+        // String.indexOf(char) is vectorised: it skips to each candidate first letter far faster than a loop over
+        // every character (this runs on every event the job reads)
+        return startsAtSome(text, needle, Character.toLowerCase(needle.charAt(0)))
+                || startsAtSome(text, needle, Character.toUpperCase(needle.charAt(0)));
+    }
+
+    private static boolean startsAtSome(String text, String needle, char first) {
+        for (int i = text.indexOf(first); i >= 0; i = text.indexOf(first, i + 1)) {
+            if (text.regionMatches(true, i, needle, 0, needle.length())) {
                 return true;
             }
         }

@@ -1,14 +1,22 @@
 package org.canvaslake.common.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.FileNotFoundException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
 
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.CreateFlag;
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileAlreadyExistsException;
+import org.apache.hadoop.fs.FileContext;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.permission.FsPermission;
 import org.apache.spark.sql.SparkSession;
@@ -54,6 +62,46 @@ class LocalFileSystemNioTest {
             fs.setPermission(file, new FsPermission((short) 0640));
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("sub/f"))))
                     .isEqualTo("rw-r-----");
+        }
+    }
+
+    @Test
+    void fileContextRenamesAsHadoopDoesAndStillSeesSymbolicLinks(SparkSession spark, @TempDir java.nio.file.Path dir)
+            throws Exception {
+        FileContext fc = FileContext.getFileContext(dir.toUri(), spark.sessionState().newHadoopConf());
+        assertThat(fc.getDefaultFileSystem()).isInstanceOf(LocalFsNio.class);
+        Path a = new Path(dir.toUri().toString(), "00001.json.tmp");
+        Path b = new Path(dir.toUri().toString(), "00001.json");
+        write(fc, a, "first");
+        fc.rename(a, b, Options.Rename.NONE);
+        assertThat(Files.readString(dir.resolve("00001.json"))).isEqualTo("first");
+        assertThat(dir.resolve("00001.json.tmp")).doesNotExist();
+        assertThat(dir.resolve(".00001.json.crc")).as("the checksum file moves along").exists();
+
+        // what a Delta commit relies on: a second writer's rename onto a committed version fails
+        write(fc, a, "second");
+        assertThatThrownBy(() -> fc.rename(a, b, Options.Rename.NONE)).isInstanceOf(FileAlreadyExistsException.class);
+        assertThat(Files.readString(dir.resolve("00001.json"))).isEqualTo("first");
+        assertThatThrownBy(() -> fc.getFileLinkStatus(new Path(dir.toUri().toString(), "missing")))
+                .isInstanceOf(FileNotFoundException.class);
+
+        FileStatus plain = fc.getFileLinkStatus(b);
+        assertThat(plain.isSymlink()).isFalse();
+        assertThat(plain.getLen()).isEqualTo(5);
+        // a symbolic link gets Hadoop's own answer (which, on qualified paths, does not see the link either)
+        Files.createSymbolicLink(dir.resolve("link"), dir.resolve("00001.json"));
+        Path link = new Path(dir.toUri().toString(), "link");
+        Configuration hadoops = new Configuration();
+        hadoops.set("fs.AbstractFileSystem.file.impl", "org.apache.hadoop.fs.local.LocalFs");
+        FileStatus theirs = FileContext.getFileContext(dir.toUri(), hadoops).getFileLinkStatus(link);
+        FileStatus ours = fc.getFileLinkStatus(link);
+        assertThat(ours.isSymlink()).isEqualTo(theirs.isSymlink());
+        assertThat(ours.getLen()).isEqualTo(theirs.getLen());
+    }
+
+    private static void write(FileContext fc, Path path, String text) throws Exception {
+        try (FSDataOutputStream out = fc.create(path, EnumSet.of(CreateFlag.CREATE, CreateFlag.OVERWRITE))) {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
         }
     }
 }

@@ -57,4 +57,13 @@ class RedactionTest {
         assertThat(Redaction.redact("a=1&b=2&c=3")).isEqualTo("a=1&b=2&c=3");
         assertThat(Redaction.redact("BEARER abc.def")).isEqualTo("BEARER REDACTED");
     }
+
+    @Test
+    void findsBearerInAnyCaseAfterOtherWordsThatStartAlike() {
+        // candidates that start like it (b, B) and fail before the one that matches, in both cases
+        assertThat(Redaction.redact("body: Bear with me; bEaReR abc.def")).isEqualTo("body: Bear with me; bEaReR REDACTED");
+        assertThat(Redaction.redact("Body: big BearER xyz")).isEqualTo("Body: big BearER REDACTED");
+        assertThat(Redaction.redact("bearer")).isEqualTo("bearer");
+        assertThat(Redaction.redact("no b here: Bea")).isEqualTo("no b here: Bea");
+    }
 }
