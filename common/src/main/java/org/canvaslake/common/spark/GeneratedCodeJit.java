@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The directive is added at run time through the JVM's diagnostic command MBean (what {@code jcmd
  * Compiler.directives_add} does), so no JVM flag is needed on Glue or EMR. A JVM that does not offer it runs the
- * job unchanged, with a warning. {@code --conf spark.canvaslake.jit.generatedCodeC2=true} leaves C2 on.
+ * job unchanged, with a warning. {@code --conf spark.canvaslake.jit.generatedCodeC2=true} leaves C2 on and the plugin
+ * out of the session ({@code spark.plugins}) altogether.
  */
 public final class GeneratedCodeJit implements SparkPlugin {
 

@@ -34,8 +34,10 @@ public final class SparkSessionFactory {
     public static SparkSession getOrCreate(String appName) {
         SparkSession.Builder builder = SparkSession.builder().appName(appName);
         settings(onPlatform(), Runtime.getRuntime().availableProcessors()).forEach(builder::config);
-        // added to, not instead of, plugins the platform or the user configured
-        builder.config("spark.plugins", GeneratedCodeJit.plugins(System.getProperty("spark.plugins")));
+        // added to, not instead of, plugins the platform or the user configured; not loaded at all when turned off
+        if (!Boolean.getBoolean(GeneratedCodeJit.KEEP_C2)) {
+            builder.config("spark.plugins", GeneratedCodeJit.plugins(System.getProperty("spark.plugins")));
+        }
         if (!onPlatform()) {
             builder.master(System.getProperty("canvaslake.spark.master", "local[*]"));
         } else if (usesGlueDataCatalog()) {
