@@ -77,9 +77,10 @@ abstract class CrashRerunDrills {
     @TempDir
     Path tmp;
 
-    /** The jobs this class drills, and the fewest crash moments they must try together. */
+    /** The jobs this class drills. */
     abstract List<String> jobs();
 
+    /** The fewest crash moments those jobs must try together. */
     abstract int minimumCrashes();
 
     // ---------------------------------------------------------------- events
