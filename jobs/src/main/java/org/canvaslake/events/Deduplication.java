@@ -3,6 +3,7 @@ package org.canvaslake.events;
 import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.row_number;
+import static org.apache.spark.sql.functions.xxhash64;
 
 import java.util.List;
 import java.util.Map;
@@ -19,8 +20,10 @@ import org.apache.spark.sql.expressions.Window;
  * event the lake already has ({@link #EARLIER_ARRIVAL}), so an incremental history and a {@code --full} rebuild keep
  * the same copy.
  *
- * <p>Cheap because duplicates are few: the window runs over the narrow key columns only, the losing row ids are
- * collected and the wide rows are filtered with a broadcast anti-join, never shuffled.
+ * <p>Cheap because duplicates are few: first a count per 64-bit hash of the id (fixed-width keys, no sort) finds the
+ * ids that may occur more than once; only rows with one of those hashes go through the window (over the narrow key
+ * columns, so a hash collision costs a few rows there, never a wrong result); the losing row ids are collected and
+ * the wide rows are filtered with a broadcast anti-join, never shuffled.
  */
 public final class Deduplication {
 
@@ -49,7 +52,11 @@ public final class Deduplication {
 
     /** {@code events}: rows with event_id, event_name, received_at, source_object, source_line, source_index, row_id. */
     public static Result apply(Dataset<Row> events) {
-        Dataset<Row> losers = events.select("row_id", "event_id", "event_name", "received_at", "source_object",
+        Dataset<Row> repeated = events.groupBy(xxhash64(col("event_id")).as("__hash")).count()
+                .where(col("count").gt(1)).select("__hash");
+        Dataset<Row> candidates = events.join(broadcast(repeated),
+                xxhash64(events.col("event_id")).equalTo(repeated.col("__hash")), "left_semi");
+        Dataset<Row> losers = candidates.select("row_id", "event_id", "event_name", "received_at", "source_object",
                         "source_line", "source_index")
                 .withColumn("__rank", row_number().over(Window.partitionBy("event_id").orderBy(
                         col("received_at").asc_nulls_last(), col("source_object"), col("source_line"),

@@ -1,7 +1,9 @@
 package org.canvaslake.events;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -23,11 +25,16 @@ import com.fasterxml.jackson.databind.JsonNode;
  */
 public final class EventFields {
 
-    /** Receives the flattened fields of one event. */
+    /**
+     * Receives the flattened fields of one event. Each column comes with its slot: a small number this
+     * {@code EventFields} gives the column name once and then for every event it flattens ({@link #column(int)} names
+     * it), so a caller can keep per-column state in an array instead of a map keyed by name; -1 for a column met after
+     * {@link #MAX_NAMES} others (then only the name says which it is).
+     */
     public interface Visitor {
-        void value(String column, JsonNode value);
+        void value(String column, int slot, JsonNode value);
 
-        void localId(String column, long localId);
+        void localId(String column, int slot, long localId);
     }
 
     /** Column names every per-type table has; a flattened field with one of these names gets an {@code f_} prefix. */
@@ -46,22 +53,30 @@ public final class EventFields {
      * What a field at some path is called, worked out once per (prefix, key): both passes flatten every event, and
      * building, hashing and checking each column name again per field was a fifth of the work.
      */
-    private static final class Name {
+    private final class Name {
         /** The column of a scalar (or array, or empty object) value. */
         final String column;
+        final int slot;
         /** The prefix of the fields of an object value. */
         final String children;
         /** The {@code *_local_id} column when this is an entity id field, else null. */
         final String localId;
+        final int localIdSlot;
 
         Name(String name) {
             column = column(name);
+            slot = slot(column);
             children = name + "__";
             localId = isIdName(column) && !NOT_ENTITY_IDS.contains(column) ? column(localIdName(column)) : null;
+            localIdSlot = localId == null ? -1 : slot(localId);
         }
     }
 
     private final Map<String, Map<String, Name>> names = new HashMap<>();
+    /** Column name to slot, and back. */
+    private final Map<String, Integer> slots = new HashMap<>();
+    private final List<String> columns = new ArrayList<>();
+    private final int bodySlot = slot(column("body"));
     private final Map<String, String> extensionPrefixes = new HashMap<>();
     private int remembered;
 
@@ -79,7 +94,7 @@ public final class EventFields {
         if (body != null && body.isObject()) {
             walkChildren("", body, false, visitor);
         } else if (body != null && !body.isNull()) {
-            visitor.value(column("body"), body);
+            visitor.value(columns.get(bodySlot), bodySlot, body);
         }
     }
 
@@ -153,7 +168,7 @@ public final class EventFields {
             walkChildren(name.children, value, caliper, visitor);
             return;
         }
-        visitor.value(name.column, value);
+        visitor.value(name.column, name.slot, value);
         if (name.localId != null) {
             Long local = null;
             if (value.isTextual()) {
@@ -162,7 +177,7 @@ public final class EventFields {
                 local = CanvasId.local(value.longValue());
             }
             if (local != null) {
-                visitor.localId(name.localId, local);
+                visitor.localId(name.localId, name.localIdSlot, local);
             }
         }
     }
@@ -178,6 +193,29 @@ public final class EventFields {
             }
         }
         return name;
+    }
+
+    /** The column of a slot given to a {@link Visitor}. */
+    public String column(int slot) {
+        return columns.get(slot);
+    }
+
+    /** How many slots there are so far (0 to this minus one). */
+    public int slots() {
+        return columns.size();
+    }
+
+    private int slot(String column) {
+        Integer slot = slots.get(column);
+        if (slot == null) {
+            if (columns.size() >= MAX_NAMES) {
+                return -1;
+            }
+            slot = columns.size();
+            slots.put(column, slot);
+            columns.add(column);
+        }
+        return slot;
     }
 
     static boolean isIdName(String column) {

@@ -58,11 +58,16 @@ public enum FieldType {
 
     /** The type of one value of the field {@code column}. */
     public static FieldType of(String column, JsonNode value) {
+        return of(value != null && value.isTextual() && isTimeName(column), value);
+    }
+
+    /** The type of one value of a field, {@code timeName} saying whether {@link #isTimeName} holds for its name. */
+    public static FieldType of(boolean timeName, JsonNode value) {
         if (value == null || value.isNull()) {
             return NULL;
         }
         if (value.isTextual()) {
-            return isTimeName(column) ? TIMESTAMP : STRING;
+            return timeName ? TIMESTAMP : STRING;
         }
         if (value.isBoolean()) {
             return BOOLEAN;

@@ -9,6 +9,7 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -93,6 +94,8 @@ public final class RawObjectParser implements Function2<Integer, Iterator<RawObj
 
     /** What one task has seen of one event name. */
     private static final class NameStats {
+        /** Types by {@link EventFields} slot (null: not seen), and by name for the columns without a slot. */
+        FieldType[] bySlot = new FieldType[64];
         final Map<String, FieldType> types = new HashMap<>();
         final Map<String, Long> dates = new TreeMap<>();
         long events;
@@ -107,6 +110,8 @@ public final class RawObjectParser implements Function2<Integer, Iterator<RawObj
         private final EventDecoder decoder = new EventDecoder();
         private final EventFields fields = new EventFields();
         private final Map<String, NameStats> names = new HashMap<>();
+        /** Per {@link EventFields} slot: 0 not known yet, 1 not a time name, 2 a time name. */
+        private byte[] timeNames = new byte[64];
         private final MessageDigest sha256;
         private final boolean java8Time;
 
@@ -251,19 +256,17 @@ public final class RawObjectParser implements Function2<Integer, Iterator<RawObj
             }
             EventFields.Visitor visitor = new EventFields.Visitor() {
                 @Override
-                public void value(String column, JsonNode value) {
-                    FieldType type = FieldType.of(column, value);
-                    FieldType had = stats.types.get(column);
-                    stats.types.put(column, had == null ? type : had.merge(type));
+                public void value(String column, int slot, JsonNode value) {
+                    FieldType type = slot < 0 ? FieldType.of(column, value) : FieldType.of(timeName(slot), value);
+                    seen(stats, column, slot, type);
                     if (type == FieldType.TIMESTAMP && EventTime.parseMicros(value.asText()) == EventTime.UNPARSED) {
                         stats.unparsedFieldTimes++;
                     }
                 }
 
                 @Override
-                public void localId(String column, long localId) {
-                    FieldType had = stats.types.get(column);
-                    stats.types.put(column, had == null ? FieldType.BIGINT : had.merge(FieldType.BIGINT));
+                public void localId(String column, int slot, long localId) {
+                    seen(stats, column, slot, FieldType.BIGINT);
                 }
             };
             if (LiveEvent.CANVAS.equals(event.format())) {
@@ -271,6 +274,29 @@ public final class RawObjectParser implements Function2<Integer, Iterator<RawObj
             } else {
                 fields.caliper(event.envelope(), event.event(), visitor);
             }
+        }
+
+        private static void seen(NameStats stats, String column, int slot, FieldType type) {
+            if (slot < 0) {
+                stats.types.merge(column, type, FieldType::merge);
+                return;
+            }
+            if (slot >= stats.bySlot.length) {
+                stats.bySlot = Arrays.copyOf(stats.bySlot, Math.max(slot + 1, stats.bySlot.length * 2));
+            }
+            FieldType had = stats.bySlot[slot];
+            stats.bySlot[slot] = had == null ? type : had.merge(type);
+        }
+
+        /** Whether the column of a slot is named like a time ({@link FieldType#isTimeName}), worked out once. */
+        private boolean timeName(int slot) {
+            if (slot >= timeNames.length) {
+                timeNames = Arrays.copyOf(timeNames, Math.max(slot + 1, timeNames.length * 2));
+            }
+            if (timeNames[slot] == 0) {
+                timeNames[slot] = FieldType.isTimeName(fields.column(slot)) ? (byte) 2 : (byte) 1;
+            }
+            return timeNames[slot] == 2;
         }
 
         private Row quarantine(RawObject object, LocalDate objectDate, long line, int index, String reason,
@@ -312,8 +338,14 @@ public final class RawObjectParser implements Function2<Integer, Iterator<RawObj
                 row[ParsedRecords.EVENTS] = stats.events;
                 row[ParsedRecords.UNPARSED_TIMES] = stats.unparsedTimes;
                 row[ParsedRecords.UNPARSED_FIELD_TIMES] = stats.unparsedFieldTimes;
+                Map<String, FieldType> seen = new TreeMap<>(stats.types);
+                for (int slot = 0; slot < stats.bySlot.length; slot++) {
+                    if (stats.bySlot[slot] != null) {
+                        seen.merge(fields.column(slot), stats.bySlot[slot], FieldType::merge);
+                    }
+                }
                 Map<String, String> types = new TreeMap<>();
-                stats.types.forEach((k, v) -> types.put(k, v.name()));
+                seen.forEach((k, v) -> types.put(k, v.name()));
                 row[ParsedRecords.FIELD_TYPES] = JavaConverters.mapAsScalaMapConverter(types).asScala();
                 row[ParsedRecords.DT_COUNTS] = JavaConverters.mapAsScalaMapConverter(new TreeMap<>(stats.dates))
                         .asScala();

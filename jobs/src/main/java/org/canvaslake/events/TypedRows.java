@@ -3,6 +3,7 @@ package org.canvaslake.events;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -11,8 +12,10 @@ import java.util.Map;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.apache.spark.util.LongAccumulator;
 import org.canvaslake.common.json.Json;
@@ -60,6 +63,9 @@ public final class TypedRows implements FlatMapFunction<Iterator<InternalRow>, I
         int format = EventTypeTables.COMMON.fieldIndex("format");
         EventFields fields = new EventFields();
         long[] failed = new long[1];
+        // per EventFields slot: the column's index in the schema, -1 when the schema has no such column, 0 not known
+        // yet (0 is event_id, never a flattened field)
+        int[][] slotIndex = {new int[64]};
         return new Iterator<>() {
             @Override
             public boolean hasNext() {
@@ -82,16 +88,29 @@ public final class TypedRows implements FlatMapFunction<Iterator<InternalRow>, I
                 }
                 JsonNode event;
                 try {
-                    event = Json.MAPPER.readTree(r.getBinary(common));
+                    event = readJson(r, common);
                 } catch (IOException e) {
                     // the parse step read this very text as JSON: it cannot fail here
                     throw new UncheckedIOException("event JSON that parsed before does not parse now", e);
                 }
                 EventFields.Visitor visitor = new EventFields.Visitor() {
+                    private int indexOf(String column, int slot) {
+                        if (slot < 0) {
+                            return index.getOrDefault(column, -1);
+                        }
+                        if (slot >= slotIndex[0].length) {
+                            slotIndex[0] = Arrays.copyOf(slotIndex[0], Math.max(slot + 1, slotIndex[0].length * 2));
+                        }
+                        if (slotIndex[0][slot] == 0) {
+                            slotIndex[0][slot] = index.getOrDefault(column, -1);
+                        }
+                        return slotIndex[0][slot];
+                    }
+
                     @Override
-                    public void value(String column, JsonNode value) {
-                        Integer i = index.get(column);
-                        if (i != null) {
+                    public void value(String column, int slot, JsonNode value) {
+                        int i = indexOf(column, slot);
+                        if (i >= 0) {
                             Object v = columnTypes[i].convert(value);
                             if (v == null && !value.isNull()) {
                                 failed[0]++;
@@ -101,9 +120,9 @@ public final class TypedRows implements FlatMapFunction<Iterator<InternalRow>, I
                     }
 
                     @Override
-                    public void localId(String column, long localId) {
-                        Integer i = index.get(column);
-                        if (i != null) {
+                    public void localId(String column, int slot, long localId) {
+                        int i = indexOf(column, slot);
+                        if (i >= 0) {
                             values[i] = columnTypes[i] == FieldType.BIGINT ? (Object) localId
                                     : columnTypes[i] == FieldType.DOUBLE ? (Object) (double) localId
                                     : columnTypes[i] == FieldType.STRING ? UTF8String.fromString(String.valueOf(localId))
@@ -124,6 +143,16 @@ public final class TypedRows implements FlatMapFunction<Iterator<InternalRow>, I
                 return new GenericInternalRow(values);
             }
         };
+    }
+
+    /** The JSON in a binary column, read in place when the row's bytes are an array (no copy of ~1 kB per row). */
+    private static JsonNode readJson(InternalRow row, int ordinal) throws IOException {
+        if (row instanceof UnsafeRow u && u.getBaseObject() instanceof byte[] bytes) {
+            long offsetAndSize = u.getLong(ordinal);
+            long start = u.getBaseOffset() - Platform.BYTE_ARRAY_OFFSET + (offsetAndSize >> 32);
+            return Json.MAPPER.readTree(bytes, (int) start, (int) offsetAndSize);
+        }
+        return Json.MAPPER.readTree(row.getBinary(ordinal));
     }
 
     /** The input columns TypedRows expects: the common columns, then the event JSON. */

@@ -25,12 +25,12 @@ class EventFieldsTest {
         Map<String, Object> out = new LinkedHashMap<>();
         EventFields.Visitor v = new EventFields.Visitor() {
             @Override
-            public void value(String column, JsonNode value) {
+            public void value(String column, int slot, JsonNode value) {
                 out.put(column, FieldType.of(column, value) + ":" + (value.isNull() ? null : FieldType.text(value)));
             }
 
             @Override
-            public void localId(String column, long localId) {
+            public void localId(String column, int slot, long localId) {
                 out.put(column, localId);
             }
         };

@@ -34,6 +34,25 @@ class RecordSplitterTest {
     }
 
     @Test
+    void backslashRunsBeforeAQuoteDecideWhetherItEndsTheString() {
+        // "x\\" ends after two backslashes (an escaped backslash); "y\\\"z" holds an escaped quote after one
+        String text = "{\"a\":\"x\\\\\"}{\"b\":\"y\\\\\\\"}z\"}\n{\"c\":\"\\\\\\\\\"}";
+        assertThat(split(text)).extracting(RecordSplitter.Record::line, RecordSplitter.Record::index,
+                        RecordSplitter.Record::text, RecordSplitter.Record::broken)
+                .containsExactly(tuple(1L, 0, "{\"a\":\"x\\\\\"}", false),
+                        tuple(1L, 1, "{\"b\":\"y\\\\\\\"}z\"}", false),
+                        tuple(2L, 0, "{\"c\":\"\\\\\\\\\"}", false));
+    }
+
+    @Test
+    void aStringLeftOpenAtTheEndOfTheObjectIsBroken() {
+        List<RecordSplitter.Record> records = split("{\"a\":1}\n{\"b\":\"never closed \\\"");
+        assertThat(records).extracting(RecordSplitter.Record::line, RecordSplitter.Record::broken)
+                .containsExactly(tuple(1L, false), tuple(2L, true));
+        assertThat(records.get(1).problem()).contains("not closed before the end of the object");
+    }
+
+    @Test
     void prettyPrintedDocumentsSpanLines() {
         String text = "{\n  \"Messages\": [\n    {\"Body\": \"x\"}\n  ]\n}\n{\n  \"b\": 2\n}\n{\"c\":3}";
         assertThat(split(text)).extracting(RecordSplitter.Record::line, RecordSplitter.Record::broken)
