@@ -22,9 +22,6 @@ public final class LiveStreamTable {
     }
 
     public static Dataset<Row> rows(Dataset<Row> events) {
-        // the parse keeps the event JSON as UTF-8 bytes (see ParsedRecords): the table has it as text
-        return events.selectExpr(java.util.Arrays.stream(COLUMNS)
-                .map(c -> c.equals("event_json") ? "CAST(event_json AS STRING) AS event_json" : c)
-                .toArray(String[]::new));
+        return events.selectExpr(COLUMNS);
     }
 }

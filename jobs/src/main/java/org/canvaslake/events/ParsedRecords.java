@@ -1,6 +1,5 @@
 package org.canvaslake.events;
 
-import static org.apache.spark.sql.types.DataTypes.BinaryType;
 import static org.apache.spark.sql.types.DataTypes.DateType;
 import static org.apache.spark.sql.types.DataTypes.IntegerType;
 import static org.apache.spark.sql.types.DataTypes.LongType;
@@ -20,8 +19,8 @@ import org.apache.spark.sql.types.StructType;
  *   <li>{@link #FIELDS}: per parse task and event name, the flattened fields seen with their types, the events per
  *       date and the timestamps that did not parse, so the driver learns every table's schema without another pass.</li>
  * </ul>
- * The event JSON is kept as UTF-8 bytes ({@code binary}; the tables have it as a string), which is what the
- * per-type rows parse it from ({@link TypedRows}).
+ * The event JSON is a string column, as the tables have it: the live stream copies it as it is, and the per-type
+ * rows parse its UTF-8 bytes in place ({@link TypedRows}).
  */
 public final class ParsedRecords {
 
@@ -49,7 +48,7 @@ public final class ParsedRecords {
             .add("assignment_id", StringType)
             .add("assignment_local_id", LongType)
             .add("root_account_id", StringType)
-            .add("event_json", BinaryType)
+            .add("event_json", StringType)
             .add("source_object", StringType)
             .add("source_line", LongType)
             .add("source_index", IntegerType)

@@ -234,7 +234,7 @@ public final class RawObjectParser implements Function2<Integer, Iterator<RawObj
             row[ParsedRecords.ASSIGNMENT_ID] = event.assignmentId();
             row[ParsedRecords.ASSIGNMENT_LOCAL_ID] = CanvasId.localId(event.assignmentId());
             row[ParsedRecords.ROOT_ACCOUNT_ID] = event.rootAccountId();
-            row[ParsedRecords.EVENT_JSON] = event.eventJson().getBytes(StandardCharsets.UTF_8);
+            row[ParsedRecords.EVENT_JSON] = event.eventJson();
             row[ParsedRecords.SOURCE_OBJECT] = object.path();
             row[ParsedRecords.SOURCE_LINE] = line;
             row[ParsedRecords.SOURCE_INDEX] = index;

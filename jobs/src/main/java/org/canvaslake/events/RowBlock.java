@@ -1,6 +1,10 @@
 package org.canvaslake.events;
 
 import java.io.Serializable;
+import java.sql.Date;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -15,6 +19,11 @@ import org.apache.spark.sql.catalyst.CatalystTypeConverters;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
+import org.apache.spark.sql.catalyst.expressions.codegen.UnsafeRowWriter;
+import org.apache.spark.sql.catalyst.util.DateTimeUtils;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.unsafe.types.UTF8String;
 import org.apache.spark.unsafe.Platform;
 
 import scala.Function1;
@@ -109,17 +118,70 @@ final class RowBlock implements Serializable {
 
     /** A parse task's rows (external rows of {@link ParsedRecords#SCHEMA}), packed. */
     static RowBlock of(Iterator<Row> rows) {
-        Function1<Object, Object> toInternal = CatalystTypeConverters.createToCatalystConverter(ParsedRecords.SCHEMA);
-        UnsafeProjection unsafe = UnsafeProjection.create(ParsedRecords.SCHEMA);
+        Encoder encoder = new Encoder();
         RowBlock block = new RowBlock();
         while (rows.hasNext()) {
             Row external = rows.next();
             String kind = external.getString(ParsedRecords.KIND);
             String name = ParsedRecords.EVENT.equals(kind) ? external.getString(ParsedRecords.EVENT_NAME) : null;
-            block.groups.computeIfAbsent(key(kind, name), k -> new Group(kind))
-                    .add(unsafe.apply((InternalRow) toInternal.apply(external)));
+            block.groups.computeIfAbsent(key(kind, name), k -> new Group(kind)).add(encoder.apply(external));
         }
         return block;
+    }
+
+    /**
+     * External rows of {@link ParsedRecords#SCHEMA} to {@code UnsafeRow}s: field by field into an
+     * {@link UnsafeRowWriter} for the scalar columns every event row has, with the same conversions Spark's
+     * converters make (a profile of the parse had the generic converters and the generated projection behind them at
+     * several percent); rows with a map value (one per task and event name) take Spark's own path.
+     */
+    static final class Encoder {
+        private static final int STRING = 0;
+        private static final int LONG = 1;
+        private static final int INT = 2;
+        private static final int TIMESTAMP = 3;
+        private static final int DATE = 4;
+        private static final int OTHER = 5;
+
+        private final int[] types = new int[FIELDS];
+        private final UnsafeRowWriter writer = new UnsafeRowWriter(FIELDS, 1024);
+        private final Function1<Object, Object> toInternal =
+                CatalystTypeConverters.createToCatalystConverter(ParsedRecords.SCHEMA);
+        private final UnsafeProjection unsafe = UnsafeProjection.create(ParsedRecords.SCHEMA);
+
+        Encoder() {
+            for (int i = 0; i < FIELDS; i++) {
+                DataType t = ParsedRecords.SCHEMA.fields()[i].dataType();
+                types[i] = t == DataTypes.StringType ? STRING : t == DataTypes.LongType ? LONG
+                        : t == DataTypes.IntegerType ? INT : t == DataTypes.TimestampType ? TIMESTAMP
+                        : t == DataTypes.DateType ? DATE : OTHER;
+            }
+        }
+
+        UnsafeRow apply(Row row) {
+            writer.reset();
+            writer.zeroOutNullBytes();
+            for (int i = 0; i < FIELDS; i++) {
+                Object v = row.get(i);
+                if (v == null) {
+                    writer.setNullAt(i);
+                    continue;
+                }
+                switch (types[i]) {
+                    case STRING -> writer.write(i, UTF8String.fromString((String) v));
+                    case LONG -> writer.write(i, ((Long) v).longValue());
+                    case INT -> writer.write(i, ((Integer) v).intValue());
+                    case TIMESTAMP -> writer.write(i, v instanceof Instant t ? DateTimeUtils.instantToMicros(t)
+                            : DateTimeUtils.fromJavaTimestamp((Timestamp) v));
+                    case DATE -> writer.write(i, v instanceof LocalDate d ? DateTimeUtils.localDateToDays(d)
+                            : DateTimeUtils.fromJavaDate((Date) v));
+                    default -> {
+                        return unsafe.apply((InternalRow) toInternal.apply(row));
+                    }
+                }
+            }
+            return writer.getRow();
+        }
     }
 
     /** The rows of these kinds ({@link ParsedRecords#EVENT}, ...). */

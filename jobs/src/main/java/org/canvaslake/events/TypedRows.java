@@ -25,8 +25,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 /**
  * Builds the typed rows of one per-type table from live-stream rows: parses each event's JSON again (once per event
  * over the whole run: each event belongs to one table) and fills the table's columns through {@link EventFields}.
- * Input columns, in order: the {@link EventTypeTables#COMMON} columns, then the event JSON as UTF-8 bytes
- * ({@link #inputColumns}, as {@link ParsedRecords} keeps it).
+ * Input columns, in order: the {@link EventTypeTables#COMMON} columns, then the event JSON ({@link #inputColumns}).
  *
  * <p>Works on Spark's internal rows on both sides (strings as UTF-8 bytes, timestamps as microseconds, dates as
  * days): a per-type table has ~100 columns, and converting every row from and to external {@code Row}s cost more
@@ -145,14 +144,17 @@ public final class TypedRows implements FlatMapFunction<Iterator<InternalRow>, I
         };
     }
 
-    /** The JSON in a binary column, read in place when the row's bytes are an array (no copy of ~1 kB per row). */
+    /**
+     * The JSON in a string column, parsed from its UTF-8 bytes in place when the row's bytes are an array (no copy of
+     * ~1 kB per row).
+     */
     private static JsonNode readJson(InternalRow row, int ordinal) throws IOException {
         if (row instanceof UnsafeRow u && u.getBaseObject() instanceof byte[] bytes) {
             long offsetAndSize = u.getLong(ordinal);
             long start = u.getBaseOffset() - Platform.BYTE_ARRAY_OFFSET + (offsetAndSize >> 32);
             return Json.MAPPER.readTree(bytes, (int) start, (int) offsetAndSize);
         }
-        return Json.MAPPER.readTree(row.getBinary(ordinal));
+        return Json.MAPPER.readTree(row.getUTF8String(ordinal).getBytes());
     }
 
     /** The input columns TypedRows expects: the common columns, then the event JSON. */

@@ -60,12 +60,11 @@ class RawObjectParserTest {
         for (Row r : RawObjectParser.parse(OBJECT, text)) {
             for (int i = 0; i < r.length(); i++) {
                 Object v = r.get(i);
-                assertThat(v instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(v))
+                assertThat(String.valueOf(v))
                         .doesNotContain(TOKEN);
             }
         }
-        assertThat(new String(rows(text, ParsedRecords.EVENT).get(0).<byte[]>getAs(ParsedRecords.EVENT_JSON),
-                StandardCharsets.UTF_8))
+        assertThat(rows(text, ParsedRecords.EVENT).get(0).getString(ParsedRecords.EVENT_JSON))
                 .contains("access_token=REDACTED");
     }
 

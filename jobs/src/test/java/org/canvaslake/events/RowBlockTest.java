@@ -15,11 +15,15 @@ import java.util.Map;
 import java.util.Set;
 
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.CatalystTypeConverters;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.canvaslake.common.testing.Fixtures;
 import org.canvaslake.lander.LiveEventMessage;
 import org.canvaslake.lander.RawEnvelope;
 import org.junit.jupiter.api.Test;
+
+import scala.Function1;
 
 class RowBlockTest {
 
@@ -43,15 +47,14 @@ class RowBlockTest {
     }
 
     /** What identifies a row: kind, id, name, source line, and the event JSON. */
-    private static String describe(String kind, String id, String name, long line, byte[] json) {
-        return kind + "|" + id + "|" + name + "|" + line + "|" + (json == null ? "" : new String(json,
-                StandardCharsets.UTF_8));
+    private static String describe(String kind, String id, String name, long line, String json) {
+        return kind + "|" + id + "|" + name + "|" + line + "|" + (json == null ? "" : json);
     }
 
     private static String describe(Row r) {
         return describe(r.getString(ParsedRecords.KIND), r.getString(ParsedRecords.EVENT_ID),
                 r.getString(ParsedRecords.EVENT_NAME), r.isNullAt(ParsedRecords.SOURCE_LINE) ? -1
-                        : r.getLong(ParsedRecords.SOURCE_LINE), (byte[]) r.get(ParsedRecords.EVENT_JSON));
+                        : r.getLong(ParsedRecords.SOURCE_LINE), r.getString(ParsedRecords.EVENT_JSON));
     }
 
     private static List<String> describe(Iterator<InternalRow> rows) {
@@ -60,7 +63,7 @@ class RowBlockTest {
                 r.isNullAt(ParsedRecords.EVENT_ID) ? null : r.getUTF8String(ParsedRecords.EVENT_ID).toString(),
                 r.isNullAt(ParsedRecords.EVENT_NAME) ? null : r.getUTF8String(ParsedRecords.EVENT_NAME).toString(),
                 r.isNullAt(ParsedRecords.SOURCE_LINE) ? -1 : r.getLong(ParsedRecords.SOURCE_LINE),
-                r.isNullAt(ParsedRecords.EVENT_JSON) ? null : r.getBinary(ParsedRecords.EVENT_JSON))));
+                r.isNullAt(ParsedRecords.EVENT_JSON) ? null : r.getUTF8String(ParsedRecords.EVENT_JSON).toString())));
         return out;
     }
 
@@ -78,7 +81,7 @@ class RowBlockTest {
         assertThat(expected(rows, ParsedRecords.EVENT, null)).hasSize(600);
         // the events: several chunks' worth, each name's in the order they were read
         assertThat(rows.stream().filter(r -> r.getString(ParsedRecords.KIND).equals(ParsedRecords.EVENT))
-                .mapToLong(r -> ((byte[]) r.get(ParsedRecords.EVENT_JSON)).length).sum())
+                .mapToLong(r -> r.getString(ParsedRecords.EVENT_JSON).getBytes(StandardCharsets.UTF_8).length).sum())
                 .isGreaterThan(2L * RowBlock.CHUNK_BYTES);
         assertThat(describe(block.events(List.of("logged_in"))))
                 .containsExactlyElementsOf(expected(rows, ParsedRecords.EVENT, Set.of("logged_in")));
@@ -109,6 +112,33 @@ class RowBlockTest {
         List<String> all = List.of(ParsedRecords.EVENT, ParsedRecords.QUARANTINE, ParsedRecords.OBJECT,
                 ParsedRecords.FIELDS);
         assertThat(describe(back.rows(all))).containsExactlyElementsOf(describe(block.rows(all)));
+    }
+
+    @Test
+    void theEncoderWritesTheBytesSparksConvertersWrite() {
+        // both ways Spark may want times (java.time or java.sql, see SparkTime), every kind of row
+        for (boolean java8Time : List.of(true, false)) {
+            List<Row> rows = new ArrayList<>();
+            String text = String.join("\n", RawEnvelope.line(new LiveEventMessage("m1",
+                            Instant.parse("2026-08-24T10:00:00.123Z"), Map.of(), Fixtures.read("canvas/11_grade_change.json"))),
+                    RawEnvelope.line(new LiveEventMessage("m2", Instant.parse("2026-08-24T10:00:01Z"),
+                            Map.of("event_name", "asset_accessed"), Fixtures.read("caliper/05_asset_accessed.json"))),
+                    "{\"broken");
+            RawObjectParser.Task task = new RawObjectParser.Task(3, java8Time);
+            task.text(OBJECT, text, rows::add);
+            task.summary(rows::add);
+            assertThat(rows).extracting(r -> r.getString(ParsedRecords.KIND)).contains(ParsedRecords.EVENT,
+                    ParsedRecords.QUARANTINE, ParsedRecords.OBJECT, ParsedRecords.FIELDS);
+            assertThat(rows.stream().filter(r -> !r.isNullAt(ParsedRecords.EVENT_TIME))).hasSize(2);
+
+            Function1<Object, Object> toInternal = CatalystTypeConverters.createToCatalystConverter(ParsedRecords.SCHEMA);
+            UnsafeProjection spark = UnsafeProjection.create(ParsedRecords.SCHEMA);
+            RowBlock.Encoder encoder = new RowBlock.Encoder();
+            for (Row r : rows) {
+                assertThat(encoder.apply(r)).as(java8Time + " " + r)
+                        .isEqualTo(spark.apply((InternalRow) toInternal.apply(r)));
+            }
+        }
     }
 
     @Test
