@@ -200,11 +200,6 @@ public final class EventFields {
         return columns.get(slot);
     }
 
-    /** How many slots there are so far (0 to this minus one). */
-    public int slots() {
-        return columns.size();
-    }
-
     private int slot(String column) {
         Integer slot = slots.get(column);
         if (slot == null) {
