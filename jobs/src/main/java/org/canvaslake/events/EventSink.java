@@ -61,8 +61,8 @@ public final class EventSink {
     }
 
     /**
-     * Table properties that keep Delta's per-file statistics off the named wide text columns (the event JSON, the
-     * raw text of a quarantined record): nobody filters on them, and min/max over kilobyte strings cost every row.
+     * Table properties that keep Delta's per-file statistics off the named wide text columns (the raw text of a
+     * quarantined record): nobody filters on them, and min/max over kilobyte strings cost every row.
      */
     public static Map<String, String> statisticsExcept(String[] columns, String... skipped) {
         List<String> skip = List.of(skipped);
