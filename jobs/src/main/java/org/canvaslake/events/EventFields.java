@@ -1,6 +1,7 @@
 package org.canvaslake.events;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -73,9 +74,10 @@ public final class EventFields {
     }
 
     private final Map<String, Map<String, Name>> names = new HashMap<>();
-    /** Column name to slot, and back. */
+    /** Column name to slot, and back; the slots whose column is named like a time ({@link FieldType#isTimeName}). */
     private final Map<String, Integer> slots = new HashMap<>();
     private final List<String> columns = new ArrayList<>();
+    private final BitSet timeNames = new BitSet();
     private final int bodySlot = slot(column("body"));
     private final Map<String, String> extensionPrefixes = new HashMap<>();
     private int remembered;
@@ -200,6 +202,11 @@ public final class EventFields {
         return columns.get(slot);
     }
 
+    /** Whether the column of a slot is named like a time ({@link FieldType#isTimeName}), worked out once per slot. */
+    public boolean timeName(int slot) {
+        return timeNames.get(slot);
+    }
+
     private int slot(String column) {
         Integer slot = slots.get(column);
         if (slot == null) {
@@ -209,6 +216,7 @@ public final class EventFields {
             slot = columns.size();
             slots.put(column, slot);
             columns.add(column);
+            timeNames.set(slot, FieldType.isTimeName(column));
         }
         return slot;
     }

@@ -110,8 +110,6 @@ public final class RawObjectParser implements Function2<Integer, Iterator<RawObj
         private final EventDecoder decoder = new EventDecoder();
         private final EventFields fields = new EventFields();
         private final Map<String, NameStats> names = new HashMap<>();
-        /** Per {@link EventFields} slot: 0 not known yet, 1 not a time name, 2 a time name. */
-        private byte[] timeNames = new byte[64];
         private final MessageDigest sha256;
         private final boolean java8Time;
 
@@ -257,7 +255,8 @@ public final class RawObjectParser implements Function2<Integer, Iterator<RawObj
             EventFields.Visitor visitor = new EventFields.Visitor() {
                 @Override
                 public void value(String column, int slot, JsonNode value) {
-                    FieldType type = slot < 0 ? FieldType.of(column, value) : FieldType.of(timeName(slot), value);
+                    FieldType type = slot < 0 ? FieldType.of(column, value)
+                            : FieldType.of(fields.timeName(slot), value);
                     seen(stats, column, slot, type);
                     if (type == FieldType.TIMESTAMP && EventTime.parseMicros(value.asText()) == EventTime.UNPARSED) {
                         stats.unparsedFieldTimes++;
@@ -286,17 +285,6 @@ public final class RawObjectParser implements Function2<Integer, Iterator<RawObj
             }
             FieldType had = stats.bySlot[slot];
             stats.bySlot[slot] = had == null ? type : had.merge(type);
-        }
-
-        /** Whether the column of a slot is named like a time ({@link FieldType#isTimeName}), worked out once. */
-        private boolean timeName(int slot) {
-            if (slot >= timeNames.length) {
-                timeNames = Arrays.copyOf(timeNames, Math.max(slot + 1, timeNames.length * 2));
-            }
-            if (timeNames[slot] == 0) {
-                timeNames[slot] = FieldType.isTimeName(fields.column(slot)) ? (byte) 2 : (byte) 1;
-            }
-            return timeNames[slot] == 2;
         }
 
         private Row quarantine(RawObject object, LocalDate objectDate, long line, int index, String reason,
