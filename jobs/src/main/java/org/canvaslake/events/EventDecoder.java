@@ -1,6 +1,5 @@
 package org.canvaslake.events;
 
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -38,11 +37,11 @@ public final class EventDecoder {
 
     private static final Pattern EVENT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}");
 
-    private final MessageDigest sha256;
+    private final CanonicalHash canonicalHash;
 
     public EventDecoder() {
         try {
-            sha256 = MessageDigest.getInstance("SHA-256");
+            canonicalHash = new CanonicalHash(MessageDigest.getInstance("SHA-256"));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("This JVM has no SHA-256", e);
         }
@@ -115,8 +114,7 @@ public final class EventDecoder {
         if (courseId == null && body.path("course").isObject()) {
             courseId = text(body.get("course"), "id");
         }
-        String eventId = HexFormat.of().formatHex(
-                sha256.digest(Json.canonical(event).getBytes(StandardCharsets.UTF_8)));
+        String eventId = HexFormat.of().formatHex(canonicalHash.sha256(event));
         return new Result(List.of(new LiveEvent(eventId, name, LiveEvent.CANVAS, EventTime.parseMicros(timeRaw), timeRaw,
                 userId, contextType, contextId, courseId, text(body, "assignment_id"), text(metadata, "root_account_id"),
                 message.bodyText(), null, event)), null);
