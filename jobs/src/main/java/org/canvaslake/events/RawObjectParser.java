@@ -167,7 +167,10 @@ public final class RawObjectParser implements Function2<Integer, Iterator<RawObj
                 }
                 JsonNode doc;
                 try {
-                    doc = Json.MAPPER.readTree(redacted);
+                    // from UTF-8 bytes: Jackson's byte parser read the bench's envelope lines in 2.7 us against
+                    // 3.8 us from the string, the copy to bytes included (the text was decoded from UTF-8, so it
+                    // holds no lone surrogate that the copy could change)
+                    doc = Json.MAPPER.readTree(redacted.getBytes(StandardCharsets.UTF_8));
                 } catch (Exception e) {
                     out.add(quarantine(object, objectDate, line, index++, Quarantine.BROKEN_JSON,
                             "not valid JSON: " + EventDecoder.firstLine(e), redacted, null, null, null));
