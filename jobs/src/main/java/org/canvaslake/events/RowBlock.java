@@ -6,6 +6,7 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Iterator;
@@ -55,8 +56,8 @@ final class RowBlock implements Serializable {
         private static final long serialVersionUID = 1L;
         private final String kind;
         private final List<byte[]> chunks = new ArrayList<>();
-        /** Bytes used in each chunk. */
-        private final List<Integer> used = new ArrayList<>();
+        /** Bytes used in each chunk (an int array: a boxed list cost a boxed Integer per row). */
+        private int[] used = new int[4];
 
         Group(String kind) {
             this.kind = kind;
@@ -67,16 +68,18 @@ final class RowBlock implements Serializable {
             // a row is stored as its size in a long (keeping the row 8-byte aligned), then its bytes
             int needed = 8 + size;
             int last = chunks.size() - 1;
-            if (last < 0 || used.get(last) + needed > chunks.get(last).length) {
+            if (last < 0 || used[last] + needed > chunks.get(last).length) {
                 chunks.add(new byte[Math.max(CHUNK_BYTES, needed)]);
-                used.add(0);
                 last++;
+                if (last == used.length) {
+                    used = Arrays.copyOf(used, used.length * 2);
+                }
             }
             byte[] chunk = chunks.get(last);
-            int at = used.get(last);
+            int at = used[last];
             Platform.putLong(chunk, Platform.BYTE_ARRAY_OFFSET + at, size);
             row.writeToMemory(chunk, Platform.BYTE_ARRAY_OFFSET + at + 8);
-            used.set(last, at + needed);
+            used[last] = at + needed;
         }
 
         /** The group's rows, one reused {@code UnsafeRow} pointed at each in turn. */
@@ -89,7 +92,7 @@ final class RowBlock implements Serializable {
                 @Override
                 public boolean hasNext() {
                     while (chunk < chunks.size()) {
-                        if (position < used.get(chunk)) {
+                        if (position < used[chunk]) {
                             return true;
                         }
                         chunk++;
