@@ -50,7 +50,8 @@ public final class EventsBenchmark implements Command {
     /** What one run measured; rates are messages per second. */
     public record Result(long messages, long objects, long gzipBytes, int cores, double floorSeconds,
                          double jobSeconds, double sessionSeconds, String jobStatus, int exitCode, long eventsRead,
-                         long duplicatesDropped, long quarantined, long liveStreamRows, Map<String, Long> stepMillis)
+                         long duplicatesDropped, long quarantined, long liveStreamRows, Map<String, Long> stepMillis,
+                         Map<String, Double> jobCpuSeconds)
             implements BenchmarkResult {
 
         public double floorRate() {
@@ -82,7 +83,15 @@ public final class EventsBenchmark implements Command {
                                     + " quarantined, %,d rows in events.live_stream; Spark session start (%.1f s) not"
                                     + " included", jobStatus, eventsRead, duplicatesDropped, quarantined,
                                     liveStreamRows, sessionSeconds),
-                            "where the job's time went: " + steps()));
+                            "where the job's time went: " + steps(),
+                            "where the job's CPU went: " + ThreadCpu.describe(jobCpuSeconds) + cpuBusy()));
+        }
+
+        /** How busy the cores were during the job: CPU seconds over wall seconds times cores. */
+        public String cpuBusy() {
+            double cpu = jobCpuSeconds.values().stream().mapToDouble(Double::doubleValue).sum();
+            return jobCpuSeconds.isEmpty() ? "" : String.format(Locale.ROOT, "; the %d cores %.0f%% busy", cores,
+                    100 * cpu / (jobSeconds * cores));
         }
 
         /** The job's steps in run order with their seconds, from its run report ({@link EventsJob#STEP_MS}). */
@@ -140,16 +149,18 @@ public final class EventsBenchmark implements Command {
         SparkSession spark = SparkSessionFactory.getOrCreate("canvaslake-bench");
         double sessionSeconds = (System.nanoTime() - sessionStart) / 1e9;
         Path lake = s.work().resolve("lake-" + RunReport.newRunId());
+        ThreadCpu.Snapshot cpuBefore = ThreadCpu.snapshot();
         long jobStart = System.nanoTime();
         RunReport report = Bench.runEvents(spark, lake, raw);
         long jobNanos = System.nanoTime() - jobStart;
+        Map<String, Double> jobCpu = ThreadCpu.between(cpuBefore, ThreadCpu.snapshot());
         if (!s.keepLake()) {
             FileTrees.delete(lake);
         }
         return new Result(floor.lines(), floor.objects(), floor.bytes(), cores, floor.nanos() / 1e9, jobNanos / 1e9,
                 sessionSeconds, report.status(), report.exitCode(), report.counter("events_read"),
                 report.counter("duplicates_in_run"), report.counter("quarantined"),
-                report.tableCount("events.live_stream", "inserted"), steps(report));
+                report.tableCount("events.live_stream", "inserted"), steps(report), jobCpu);
     }
 
     /** The {@link EventsJob#STEP_MS} counters of a run, in the order the job runs them. */
@@ -179,5 +190,6 @@ public final class EventsBenchmark implements Command {
                 + "events.live_stream%n", r.jobStatus(), r.eventsRead(), r.duplicatesDropped(), r.quarantined(),
                 r.liveStreamRows());
         out.printf("  steps      %s%n", r.steps());
+        out.printf("  cpu        %s%s%n", ThreadCpu.describe(r.jobCpuSeconds()), r.cpuBusy());
     }
 }

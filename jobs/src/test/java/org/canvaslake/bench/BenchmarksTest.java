@@ -111,6 +111,13 @@ class BenchmarksTest {
         assertThat(events.stepMillis().values().stream().mapToLong(Long::longValue).sum())
                 .isLessThanOrEqualTo((long) Math.ceil(events.jobSeconds() * 1000));
         assertThat(out).containsPattern("steps\\s+listing \\d+\\.\\d s, parse \\d+\\.\\d s");
+        // where the job's CPU went, by kind of thread (Linux only: read from /proc)
+        if (ThreadCpu.available()) {
+            assertThat(events.jobCpuSeconds()).containsOnlyKeys(ThreadCpu.GROUPS);
+            assertThat(events.jobCpuSeconds().get(ThreadCpu.TASKS)).isPositive();
+            assertThat(events.jobCpuSeconds().values()).allSatisfy(v -> assertThat(v).isNotNegative());
+            assertThat(out).containsPattern("cpu\\s+\\d+ s of CPU: Spark tasks \\d+\\.\\d s \\(\\d+%\\)");
+        }
 
         DapBenchmark.Result dap = (DapBenchmark.Result) outcome.results().get(1);
         assertThat(dap.steps()).extracting(DapBenchmark.Step::name)
