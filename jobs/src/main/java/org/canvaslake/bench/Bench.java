@@ -28,7 +28,10 @@ final class Bench {
     /** {@code canvaslake events --lake <lake> --raw <raw>}: incremental through the lake's ledger, as scheduled. */
     static RunReport runEvents(SparkSession spark, Path lake, Path raw) {
         EventsJob job = new EventsJob();
-        Options jobOptions = Options.parse(job.spec(), List.of("--lake", lake.toString(), "--raw", raw.toString()));
+        // the hourly run the benchmarks time; the daily OPTIMIZE (first run of a UTC day) is not part of it, and a
+        // benchmark that crossed midnight between its history and its timed run would otherwise time it
+        Options jobOptions = Options.parse(job.spec(), List.of("--lake", lake.toString(), "--raw", raw.toString(),
+                "--optimize", "never"));
         return job.runWith(spark, jobOptions, job.runReport(jobOptions));
     }
 }

@@ -2,6 +2,8 @@ package org.canvaslake.events;
 
 import static org.apache.spark.sql.functions.col;
 
+import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,6 +49,7 @@ import org.slf4j.LoggerFactory;
  *        ─▶ Deduplication ─▶ LiveStreamTable  ─▶ EventSink ─▶ events.live_stream
  *                         ─▶ TypedRows        ─▶ EventSink ─▶ events.&lt;event_name&gt;
  *        ─▶ QuarantineTable                   ─▶ EventSink ─▶ events._quarantine
+ *        ─▶ TableOptimize (daily: OPTIMIZE of recent partitions and of the ledger)
  * </pre>
  *
  * Every table gets one commit per run (created, rebuilt with {@code --full}, MERGEd by key, or appended to when the
@@ -107,7 +110,7 @@ public final class EventsJob extends SparkJob {
     public static final String STEP_MS = "step_ms.";
     /** The steps of a run that report their time ({@link #STEP_MS}), in the order they run. */
     public static final List<String> STEPS = List.of("listing", "parse", "deduplication", "live_stream_and_quarantine",
-            "per_type_tables", "ledger");
+            "per_type_tables", "ledger", "optimize");
 
     private static final long LIVE_STREAM_ROW_BYTES = 2048;
     private static final long TYPED_ROW_BYTES = 1024;
@@ -127,7 +130,7 @@ public final class EventsJob extends SparkJob {
 
     @Override
     protected String usage() {
-        return "events [--lake DIR|s3://...] [--raw LOCATION] [--full]";
+        return "events [--lake DIR|s3://...] [--raw LOCATION] [--full] [--optimize daily|now|never]";
     }
 
     @Override
@@ -204,8 +207,18 @@ public final class EventsJob extends SparkJob {
             List<ParseSummary.ObjectRead> done = summary.objects().stream().filter(o -> !o.failed()).toList();
             ledger.record(done, report.runId(), options.full());
             report.counter(STEP_MS + "ledger", ms(ledgerStart));
-            LOG.info("events: ledger {} records {} objects; run done in {} ms", EventsLedger.NAME, done.size(),
-                    ms(started));
+            LOG.info("events: ledger {} records {} objects ({} ms)", EventsLedger.NAME, done.size(), ms(ledgerStart));
+            Instant now = Instant.now();
+            // a rebuild writes whole files: nothing to pack
+            if (!options.full() && TableOptimize.due(options.optimize(), ledger.lastRecorded(), now)) {
+                long optimizeStart = System.nanoTime();
+                LocalDate newest = summary.names().values().stream().flatMap(n -> n.dates().keySet().stream())
+                        .map(LocalDate::parse).max(LocalDate::compareTo)
+                        .orElse(now.atZone(java.time.ZoneOffset.UTC).toLocalDate());
+                TableOptimize.run(spark, lake, options.targetFileBytes(), newest, report);
+                report.counter(STEP_MS + "optimize", ms(optimizeStart));
+            }
+            LOG.info("events: run done in {} ms", ms(started));
         } finally {
             source.close();
             restore(spark, previous);

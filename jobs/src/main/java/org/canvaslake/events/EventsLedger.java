@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 import org.apache.spark.sql.Dataset;
@@ -48,16 +49,33 @@ public final class EventsLedger {
         this.path = lake.table(NAME);
     }
 
-    /** The objects already compacted. */
+    /** When the ledger last recorded objects, as {@link #compacted} read it; empty before it is read or written. */
+    private Optional<Instant> lastRecorded = Optional.empty();
+
+    /** The objects already compacted (and, as a side effect, {@link #lastRecorded}). */
     public Set<String> compacted() {
         if (!DeltaTables.exists(spark, path)) {
             return Set.of();
         }
         Set<String> out = new HashSet<>();
-        for (Row r : DeltaTables.read(spark, path).select(col("object")).collectAsList()) {
+        Instant last = null;
+        for (Row r : DeltaTables.read(spark, path).select(col("object"), col("compacted_at")).collectAsList()) {
             out.add(r.getString(0));
+            Instant at = r.isNullAt(1) ? null : SparkTime.instant(r.get(1));
+            if (at != null && (last == null || at.isAfter(last))) {
+                last = at;
+            }
         }
+        lastRecorded = Optional.ofNullable(last);
         return out;
+    }
+
+    /**
+     * When the previous run recorded its objects (the latest {@code compacted_at} when {@link #pending} read the
+     * ledger); empty for a new ledger.
+     */
+    public Optional<Instant> lastRecorded() {
+        return lastRecorded;
     }
 
     /** The objects of {@code listed} not compacted yet. */

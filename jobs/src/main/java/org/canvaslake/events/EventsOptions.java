@@ -14,8 +14,9 @@ import org.canvaslake.common.lake.Lake;
  * @param full           rebuild every table from all raw objects instead of reading only new ones
  * @param targetFileMb   roughly how big a written file should get; small runs write one file per date
  * @param writeThreads   how many tables are written at the same time
+ * @param optimize       when the run packs small files ({@link TableOptimize})
  */
-public record EventsOptions(String raw, boolean full, int targetFileMb, int writeThreads) {
+public record EventsOptions(String raw, boolean full, int targetFileMb, int writeThreads, TableOptimize.When optimize) {
 
     public static final List<OptionSpec> SPECS = List.of(
             OptionSpec.flag("full", "Rebuild every events table from all raw objects (the ledger is ignored and "
@@ -26,7 +27,11 @@ public record EventsOptions(String raw, boolean full, int targetFileMb, int writ
             OptionSpec.value("target-file-mb", "128", "Approximate size of the data files written; a run with less "
                     + "data writes one file per event date"),
             OptionSpec.value("write-threads", "4", "How many tables are written at the same time (the live stream and "
-                    + "the quarantine first, then the per-type tables)"));
+                    + "the quarantine first, then the per-type tables)"),
+            OptionSpec.value("optimize", "daily", "When to pack the small files hourly runs leave (Delta OPTIMIZE of "
+                    + "the events tables' last " + TableOptimize.RECENT_DAYS + " days of date partitions and of the "
+                    + "ledger, after the run is recorded): daily = in the first run of each UTC day, now = in this "
+                    + "run, never = not at all (when OPTIMIZE is scheduled elsewhere)"));
 
     public EventsOptions {
         if (targetFileMb < 1) {
@@ -41,7 +46,7 @@ public record EventsOptions(String raw, boolean full, int targetFileMb, int writ
         String raw = options.get("raw").filter(s -> !s.isBlank()).map(EventsOptions::location)
                 .orElse(lake.raw("live_events"));
         return new EventsOptions(raw, options.flag("full"), options.getInt("target-file-mb"),
-                options.getInt("write-threads"));
+                options.getInt("write-threads"), TableOptimize.When.parse(options.get("optimize").orElse("daily")));
     }
 
     /** A local directory in Hadoop's form ({@code file:/abs}), anything with a scheme as given. */

@@ -2,6 +2,7 @@ package org.canvaslake.events;
 
 import java.sql.Date;
 import java.sql.Timestamp;
+import java.time.Instant;
 import java.time.LocalDate;
 
 import org.apache.spark.sql.SparkSession;
@@ -22,6 +23,11 @@ final class SparkTime {
 
     static Object timestamp(long micros, boolean java8) {
         return java8 ? EventTime.toInstant(micros) : Timestamp.from(EventTime.toInstant(micros));
+    }
+
+    /** A timestamp value read from a row, whichever of the two the session returns. */
+    static Instant instant(Object value) {
+        return value instanceof Instant i ? i : ((Timestamp) value).toInstant();
     }
 
     static Object date(LocalDate date, boolean java8) {

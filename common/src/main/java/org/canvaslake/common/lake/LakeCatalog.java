@@ -39,6 +39,11 @@ public final class LakeCatalog {
 
     /** Every Delta table under the lake root, as database.table names. */
     public static List<String> discover(SparkSession spark, Lake lake) {
+        return discover(spark, lake, null);
+    }
+
+    /** The Delta tables of one database of the lake ({@code events}: events.live_stream, ...), or of all (null). */
+    public static List<String> discover(SparkSession spark, Lake lake, String database) {
         List<String> names = new ArrayList<>();
         try {
             FileSystem fs = FileSystem.get(URI.create(lake.root()), spark.sparkContext().hadoopConfiguration());
@@ -48,7 +53,8 @@ public final class LakeCatalog {
             }
             for (FileStatus db : fs.listStatus(root)) {
                 String dbName = db.getPath().getName();
-                if (!db.isDirectory() || dbName.equals("raw") || !dbName.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                if (!db.isDirectory() || dbName.equals("raw") || !dbName.matches("[A-Za-z_][A-Za-z0-9_]*")
+                        || (database != null && !dbName.equals(database))) {
                     continue;
                 }
                 for (FileStatus table : fs.listStatus(db.getPath())) {
