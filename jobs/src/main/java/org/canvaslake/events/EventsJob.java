@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -212,9 +213,11 @@ public final class EventsJob extends SparkJob {
             // a rebuild writes whole files: nothing to pack
             if (!options.full() && TableOptimize.due(options.optimize(), ledger.lastRecorded(), now)) {
                 long optimizeStart = System.nanoTime();
+                // an event time from a wrong clock far ahead must not move the window past today's partitions
+                LocalDate today = now.atZone(ZoneOffset.UTC).toLocalDate();
                 LocalDate newest = summary.names().values().stream().flatMap(n -> n.dates().keySet().stream())
-                        .map(LocalDate::parse).max(LocalDate::compareTo)
-                        .orElse(now.atZone(java.time.ZoneOffset.UTC).toLocalDate());
+                        .map(LocalDate::parse).filter(d -> !d.isAfter(today.plusDays(1))).max(LocalDate::compareTo)
+                        .orElse(today);
                 TableOptimize.run(spark, lake, options.targetFileBytes(), newest, report);
                 report.counter(STEP_MS + "optimize", ms(optimizeStart));
             }
@@ -434,7 +437,8 @@ public final class EventsJob extends SparkJob {
         return settings;
     }
 
-    private static Map<String, String> apply(SparkSession spark, Map<String, String> settings) {
+    /** Sets session settings; returns what they were (null: unset), for {@link #restore}. */
+    static Map<String, String> apply(SparkSession spark, Map<String, String> settings) {
         Map<String, String> previous = new LinkedHashMap<>();
         settings.forEach((k, v) -> {
             previous.put(k, spark.conf().get(k, null));
@@ -443,7 +447,7 @@ public final class EventsJob extends SparkJob {
         return previous;
     }
 
-    private static void restore(SparkSession spark, Map<String, String> previous) {
+    static void restore(SparkSession spark, Map<String, String> previous) {
         previous.forEach((k, v) -> {
             if (v == null) {
                 spark.conf().unset(k);

@@ -89,11 +89,7 @@ final class TableOptimize {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("spark.databricks.delta.optimize.maxFileSize", Long.toString(targetFileBytes));
         settings.put("spark.databricks.delta.optimize.minFileSize", Long.toString(targetFileBytes / 2));
-        Map<String, String> previous = new LinkedHashMap<>();
-        settings.forEach((k, v) -> {
-            previous.put(k, spark.conf().get(k, null));
-            spark.conf().set(k, v);
-        });
+        Map<String, String> previous = EventsJob.apply(spark, settings);
         List<Packed> done = new ArrayList<>();
         try {
             for (String table : tables) {
@@ -121,13 +117,7 @@ final class TableOptimize {
                 }
             }
         } finally {
-            previous.forEach((k, v) -> {
-                if (v == null) {
-                    spark.conf().unset(k);
-                } else {
-                    spark.conf().set(k, v);
-                }
-            });
+            EventsJob.restore(spark, previous);
         }
         report.counter("optimize_files_removed", done.stream().mapToLong(Packed::filesRemoved).sum());
         report.counter("optimize_files_added", done.stream().mapToLong(Packed::filesAdded).sum());
