@@ -3,8 +3,6 @@ package org.canvaslake.events;
 import static org.apache.spark.sql.functions.col;
 
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -213,12 +211,9 @@ public final class EventsJob extends SparkJob {
             // a rebuild writes whole files: nothing to pack
             if (!options.full() && TableOptimize.due(options.optimize(), ledger.lastRecorded(), now)) {
                 long optimizeStart = System.nanoTime();
-                // an event time from a wrong clock far ahead must not move the window past today's partitions
-                LocalDate today = now.atZone(ZoneOffset.UTC).toLocalDate();
-                LocalDate newest = summary.names().values().stream().flatMap(n -> n.dates().keySet().stream())
-                        .map(LocalDate::parse).filter(d -> !d.isAfter(today.plusDays(1))).max(LocalDate::compareTo)
-                        .orElse(today);
-                TableOptimize.run(spark, lake, options.targetFileBytes(), newest, report);
+                List<String> runDates = summary.names().values().stream()
+                        .flatMap(n -> n.dates().keySet().stream()).toList();
+                TableOptimize.run(spark, lake, options.targetFileBytes(), TableOptimize.since(runDates, now), report);
                 report.counter(STEP_MS + "optimize", ms(optimizeStart));
             }
             LOG.info("events: run done in {} ms", ms(started));

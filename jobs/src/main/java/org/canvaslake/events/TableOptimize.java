@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -25,9 +26,8 @@ import io.delta.tables.DeltaTable;
  * Keeps hourly runs from leaving a flood of small files. A small run writes one file per table and event date; run
  * hourly, a date partition gathers a file an hour, and the ledger one a run. Once a day (by default: in the first run
  * of a UTC day, after its ledger is recorded, so a failure here loses nothing) Delta's {@code OPTIMIZE} packs the small
- * files of every events table's last {@value #RECENT_DAYS} days of date partitions (up to the newest event date of
- * the run: late events land in earlier days too, and a replay of old raw data packs what it wrote) and those of the ledger
- * into files of about {@code --target-file-mb}. Files of at least half that size are left alone, and so is a
+ * files of every events table's last {@value #RECENT_DAYS} days of date partitions ({@link #since}) and those of the
+ * ledger into files of about {@code --target-file-mb}. Files of at least half that size are left alone, and so is a
  * partition with one file: a day's OPTIMIZE rewrites the day's small files, not the history. OPTIMIZE changes no
  * row (readers and later runs see the same data; time travel to earlier versions keeps working) and leaves the old
  * files for {@code VACUUM} to delete once they are older than the table's retention.
@@ -78,14 +78,26 @@ final class TableOptimize {
     }
 
     /**
-     * Packs the small files of the events tables' recent date partitions and of the ledger; reports files removed and
-     * added per table. A table whose OPTIMIZE fails is noted and the others go on: its data is written and recorded already.
+     * The first date partition OPTIMIZE packs: {@value #RECENT_DAYS} days before the newest event date of the run
+     * ({@code runDates}, as yyyy-MM-dd; late events land in earlier days too, and a replay of old raw data packs what it
+     * wrote), or before today when the run dated no event. A date past tomorrow (UTC) does not count: an event clock far
+     * ahead must not move the window off today's partitions.
      */
-    static List<Packed> run(SparkSession spark, Lake lake, long targetFileBytes, LocalDate newestDate,
-                            RunReport report) {
+    static LocalDate since(Collection<String> runDates, Instant now) {
+        LocalDate today = day(now);
+        LocalDate newest = runDates.stream().map(LocalDate::parse).filter(d -> !d.isAfter(today.plusDays(1)))
+                .max(LocalDate::compareTo).orElse(today);
+        return newest.minusDays(RECENT_DAYS);
+    }
+
+    /**
+     * Packs the small files of the events tables' date partitions from {@code since} on and of the ledger; reports files
+     * removed and added per table. A table whose OPTIMIZE fails is noted and the others go on: its data is written and
+     * recorded already.
+     */
+    static List<Packed> run(SparkSession spark, Lake lake, long targetFileBytes, LocalDate since, RunReport report) {
         List<String> tables = new ArrayList<>(LakeCatalog.discover(spark, lake, "events"));
         tables.add(EventsLedger.NAME);
-        String since = newestDate.minusDays(RECENT_DAYS).toString();
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("spark.databricks.delta.optimize.maxFileSize", Long.toString(targetFileBytes));
         settings.put("spark.databricks.delta.optimize.minFileSize", Long.toString(targetFileBytes / 2));
@@ -101,14 +113,14 @@ final class TableOptimize {
                     }
                     Row metrics = optimize.executeCompaction()
                             .selectExpr("metrics.numFilesRemoved", "metrics.numFilesAdded").first();
-                    Packed c = new Packed(table, metrics.getLong(0), metrics.getLong(1));
-                    done.add(c);
-                    if (c.filesRemoved() > 0) {
-                        report.count(table, "files_removed_by_optimize", c.filesRemoved());
-                        report.count(table, "files_added_by_optimize", c.filesAdded());
+                    Packed p = new Packed(table, metrics.getLong(0), metrics.getLong(1));
+                    done.add(p);
+                    if (p.filesRemoved() > 0) {
+                        report.count(table, "files_removed_by_optimize", p.filesRemoved());
+                        report.count(table, "files_added_by_optimize", p.filesAdded());
                     }
-                    LOG.info("events: optimized {}: {} small files packed into {} ({} ms)", table, c.filesRemoved(),
-                            c.filesAdded(), (System.nanoTime() - start) / 1_000_000);
+                    LOG.info("events: optimized {}: {} small files packed into {} ({} ms)", table, p.filesRemoved(),
+                            p.filesAdded(), (System.nanoTime() - start) / 1_000_000);
                 } catch (RuntimeException e) {
                     LOG.warn("events: OPTIMIZE of {} failed", table, e);
                     report.note("OPTIMIZE of " + table + " failed (its data is written and recorded; the next daily"

@@ -7,6 +7,8 @@ import static org.canvaslake.events.EventsJobTest.version;
 
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -45,6 +47,20 @@ class TableOptimizeTest {
         assertThat(TableOptimize.When.parse(" Daily ")).isEqualTo(TableOptimize.When.DAILY);
         assertThatThrownBy(() -> TableOptimize.When.parse("hourly")).isInstanceOf(UsageException.class)
                 .hasMessageContaining("--optimize must be daily, now or never");
+    }
+
+    @Test
+    void theWindowEndsAtTheRunsNewestEventDateButNeverPastTomorrow() {
+        Instant now = Instant.parse("2026-12-05T01:10:00Z");
+        assertThat(TableOptimize.since(List.of("2026-12-04", "2026-12-05", "2026-11-30"), now))
+                .isEqualTo(LocalDate.parse("2026-11-28"));
+        // a replay of old raw data: the window follows the data
+        assertThat(TableOptimize.since(List.of("2026-08-24"), now)).isEqualTo(LocalDate.parse("2026-08-17"));
+        // an event clock years ahead is left out; tomorrow still counts
+        assertThat(TableOptimize.since(List.of("2026-12-05", "2099-01-01"), now))
+                .isEqualTo(LocalDate.parse("2026-11-28"));
+        assertThat(TableOptimize.since(List.of("2026-12-06"), now)).isEqualTo(LocalDate.parse("2026-11-29"));
+        assertThat(TableOptimize.since(List.of(), now)).isEqualTo(LocalDate.parse("2026-11-28"));
     }
 
     private static LiveEventGenerator hour(long seed) {
