@@ -3,6 +3,8 @@ package org.canvaslake.events;
 import static org.apache.spark.sql.functions.col;
 
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -146,9 +148,17 @@ public final class EventsJob extends SparkJob {
     void run(SparkSession spark, Lake lake, EventsOptions options, RunReport report) throws Exception {
         long started = System.nanoTime();
         RawObjectStore store = new RawObjectStore(spark.sparkContext().hadoopConfiguration());
-        List<RawObject> listed = store.list(options.raw());
         EventsLedger ledger = new EventsLedger(spark, lake);
-        List<RawObject> todo = options.full() ? listed : ledger.pending(listed);
+        PendingObjects.Pending pending = PendingObjects.find(store, ledger, options.raw(), options.full(),
+                options.lookbackDays(), LocalDate.now(ZoneOffset.UTC));
+        List<RawObject> listed = pending.listed();
+        List<RawObject> todo = pending.todo();
+        if (pending.since().isPresent()) {
+            report.counter("raw_folders_not_listed", pending.foldersNotListed());
+            LOG.info("events: listing the dt= folders from {} on; {} older folder(s) not listed (--lookback-days {};"
+                    + " 'all' lists them)", pending.since().get(), pending.foldersNotListed(),
+                    options.lookbackDays().getAsInt());
+        }
         report.counter("raw_objects_listed", listed.size());
         report.counter(STEP_MS + "listing", ms(started));
         report.counter("raw_objects", todo.size());

@@ -14,6 +14,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.canvaslake.common.delta.DeltaTables;
@@ -52,14 +53,18 @@ public final class EventsLedger {
     /** When the ledger last recorded objects, as {@link #compacted} read it; empty before it is read or written. */
     private Optional<Instant> lastRecorded = Optional.empty();
 
-    /** The objects already compacted (and, as a side effect, {@link #lastRecorded}). */
-    public Set<String> compacted() {
+    /**
+     * The objects already compacted whose path sorts at or after {@code from} and before {@code until} (a bound that is
+     * null is open): what the ledger holds of the date folders a run listed, without bringing the rest to the driver.
+     * As a side effect, {@link #lastRecorded} becomes the latest time any of them was recorded.
+     */
+    public Set<String> compacted(String from, String until) {
         if (!DeltaTables.exists(spark, path)) {
             return Set.of();
         }
         Set<String> out = new HashSet<>();
-        Instant last = null;
-        for (Row r : DeltaTables.read(spark, path).select(col("object"), col("compacted_at")).collectAsList()) {
+        Instant last = lastRecorded.orElse(null);
+        for (Row r : between(from, until).select(col("object"), col("compacted_at")).collectAsList()) {
             out.add(r.getString(0));
             Instant at = r.isNullAt(1) ? null : SparkTime.instant(r.get(1));
             if (at != null && (last == null || at.isAfter(last))) {
@@ -70,17 +75,34 @@ public final class EventsLedger {
         return out;
     }
 
+    /** The greatest path of a compacted object at or after {@code from} and before {@code until}, if there is one. */
+    public Optional<String> last(String from, String until) {
+        if (!DeltaTables.exists(spark, path)) {
+            return Optional.empty();
+        }
+        Row r = between(from, until).agg(functions.max(col("object"))).first();
+        return r.isNullAt(0) ? Optional.empty() : Optional.of(r.getString(0));
+    }
+
+    private Dataset<Row> between(String from, String until) {
+        Dataset<Row> ledger = DeltaTables.read(spark, path);
+        if (from != null) {
+            ledger = ledger.where(col("object").geq(from));
+        }
+        return until == null ? ledger : ledger.where(col("object").lt(until));
+    }
+
     /**
-     * When the previous run recorded its objects (the latest {@code compacted_at} when {@link #pending} read the
-     * ledger); empty for a new ledger.
+     * When the previous run recorded its objects (the latest {@code compacted_at} of what {@link #compacted} read of
+     * the ledger); empty for a new ledger.
      */
     public Optional<Instant> lastRecorded() {
         return lastRecorded;
     }
 
-    /** The objects of {@code listed} not compacted yet. */
+    /** The objects of {@code listed} not compacted yet (the whole ledger read). */
     public List<RawObject> pending(List<RawObject> listed) {
-        Set<String> done = compacted();
+        Set<String> done = compacted(null, null);
         return listed.stream().filter(o -> !done.contains(o.path())).toList();
     }
 

@@ -1,6 +1,7 @@
 package org.canvaslake.events;
 
 import java.util.List;
+import java.util.OptionalInt;
 
 import org.canvaslake.common.cli.OptionSpec;
 import org.canvaslake.common.cli.Options;
@@ -15,8 +16,14 @@ import org.canvaslake.common.lake.Lake;
  * @param targetFileMb   roughly how big a written file should get; small runs write one file per date
  * @param writeThreads   how many tables are written at the same time
  * @param optimize       when the run packs small files ({@link TableOptimize})
+ * @param lookbackDays   how many days of {@code dt=} folders before the newest compacted one a run lists; empty:
+ *                       all of them ({@link PendingObjects})
  */
-public record EventsOptions(String raw, boolean full, int targetFileMb, int writeThreads, TableOptimize.When optimize) {
+public record EventsOptions(String raw, boolean full, int targetFileMb, int writeThreads, TableOptimize.When optimize,
+                            OptionalInt lookbackDays) {
+
+    /** SQS keeps a message for 14 days at most, so a redelivered batch lands at most that far back; one more day. */
+    public static final int DEFAULT_LOOKBACK_DAYS = 15;
 
     public static final List<OptionSpec> SPECS = List.of(
             OptionSpec.flag("full", "Rebuild every events table from all raw objects (the ledger is ignored and "
@@ -31,7 +38,14 @@ public record EventsOptions(String raw, boolean full, int targetFileMb, int writ
             OptionSpec.value("optimize", "daily", "When to pack the small files hourly runs leave (Delta OPTIMIZE of "
                     + "the events tables' last " + TableOptimize.RECENT_DAYS + " days of date partitions and of the "
                     + "ledger, after the run is recorded): daily = in the first run of each UTC day, now = in this "
-                    + "run, never = not at all (when OPTIMIZE is scheduled elsewhere)"));
+                    + "run, never = not at all (when OPTIMIZE is scheduled elsewhere)"),
+            OptionSpec.value("lookback-days", String.valueOf(DEFAULT_LOOKBACK_DAYS), "When the raw objects are in "
+                    + "dt=YYYY-MM-DD folders (as the lander writes them), list only the folders from this many days "
+                    + "before the newest one holding compacted objects on, and read only their part of the ledger, so "
+                    + "that hourly runs do not slow down as raw history grows; newer folders are always listed. The "
+                    + "lander writes a batch into the folder of its first receipt, and SQS redelivers for at most 14 "
+                    + "days. 'all' lists every folder: use it once after copying older raw objects in. --full always "
+                    + "lists everything"));
 
     public EventsOptions {
         if (targetFileMb < 1) {
@@ -46,7 +60,25 @@ public record EventsOptions(String raw, boolean full, int targetFileMb, int writ
         String raw = options.get("raw").filter(s -> !s.isBlank()).map(EventsOptions::location)
                 .orElse(lake.raw("live_events"));
         return new EventsOptions(raw, options.flag("full"), options.getInt("target-file-mb"),
-                options.getInt("write-threads"), TableOptimize.When.parse(options.get("optimize").orElse("daily")));
+                options.getInt("write-threads"), TableOptimize.When.parse(options.get("optimize").orElse("daily")),
+                lookback(options.get("lookback-days").orElse(String.valueOf(DEFAULT_LOOKBACK_DAYS))));
+    }
+
+    /** {@code --lookback-days}: a number of days (0 or more) or {@code all}. */
+    static OptionalInt lookback(String given) {
+        if (given.trim().equalsIgnoreCase("all")) {
+            return OptionalInt.empty();
+        }
+        try {
+            int days = Integer.parseInt(given.trim());
+            if (days >= 0) {
+                return OptionalInt.of(days);
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new UsageException("--lookback-days must be a number of days (0 or more) or 'all', got '" + given
+                + "'; the default, " + DEFAULT_LOOKBACK_DAYS + ", covers the 14 days SQS may redeliver a message");
     }
 
     /** A local directory in Hadoop's form ({@code file:/abs}), anything with a scheme as given. */

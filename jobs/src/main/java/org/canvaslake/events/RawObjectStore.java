@@ -9,14 +9,19 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.RemoteIterator;
@@ -38,6 +43,109 @@ public final class RawObjectStore implements Serializable {
         conf.iterator().forEachRemaining(e -> settings.put(e.getKey(), e.getValue()));
         this.hadoopSettings = settings;
         this.configuration = conf;
+    }
+
+    /** Prefix of the date folders the lander writes: {@code dt=YYYY-MM-DD}. */
+    static final String DATE_FOLDER = "dt=";
+
+    /**
+     * The {@code dt=YYYY-MM-DD} folders directly under a location laid out as the lander writes it.
+     *
+     * @param prefix the folders' common path up to and including {@code dt=}, in the form objects are listed in:
+     *               {@code prefix + date} is a folder's path, and every object in it sorts after that
+     * @param byDate each folder's path by its date
+     */
+    public record DateFolders(String prefix, TreeMap<LocalDate, String> byDate) {
+
+        public LocalDate newest() {
+            return byDate.lastKey();
+        }
+
+        /** The path a folder of that date has (or would have): objects of older folders sort before it. */
+        public String at(LocalDate date) {
+            return prefix + date;
+        }
+    }
+
+    /**
+     * The date folders under {@code location}, when nothing else is directly under it (names starting with {@code .}
+     * or {@code _} aside); empty for any other layout, or when there are none.
+     */
+    public Optional<DateFolders> dateFolders(String location) {
+        TreeMap<LocalDate, String> folders = new TreeMap<>();
+        try {
+            for (Child child : children(location)) {
+                if (child.name().startsWith(".") || child.name().startsWith("_")) {
+                    continue;
+                }
+                Optional<LocalDate> date = folderDate(child.name());
+                if (date.isEmpty() || !child.folder()) {
+                    return Optional.empty();
+                }
+                folders.put(date.get(), child.path());
+            }
+        } catch (IOException | UncheckedIOException e) {
+            throw cannotList(location, e);
+        }
+        if (folders.isEmpty()) {
+            return Optional.empty();
+        }
+        String any = folders.firstEntry().getValue();
+        return Optional.of(new DateFolders(any.substring(0, any.length() - "YYYY-MM-DD".length()), folders));
+    }
+
+    /** Every object of the folders dated {@code since} or later, sorted by path. */
+    public List<RawObject> list(DateFolders folders, LocalDate since) {
+        List<RawObject> out = new ArrayList<>();
+        folders.byDate().tailMap(since, true).values().forEach(folder -> out.addAll(list(folder)));
+        out.sort((a, b) -> a.path().compareTo(b.path()));
+        return out;
+    }
+
+    /** The date of a {@code dt=YYYY-MM-DD} folder name. */
+    static Optional<LocalDate> folderDate(String name) {
+        if (!name.startsWith(DATE_FOLDER) || name.length() != DATE_FOLDER.length() + 10) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(LocalDate.parse(name.substring(DATE_FOLDER.length())));
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** An entry directly under a location: its name, its path in the form objects are listed in, folder or not. */
+    private record Child(String name, String path, boolean folder) {
+    }
+
+    /** What is directly under {@code location}; nothing when it does not exist. */
+    private List<Child> children(String location) throws IOException {
+        List<Child> out = new ArrayList<>();
+        if (isLocal(location)) {
+            Path root = localPath(location);
+            if (Files.isDirectory(root)) {
+                try (Stream<Path> list = Files.list(root)) {
+                    list.forEach(p -> out.add(new Child(p.getFileName().toString(), "file:" + p.toAbsolutePath(),
+                            Files.isDirectory(p))));
+                }
+            }
+            return out;
+        }
+        org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(location);
+        FileSystem fs = root.getFileSystem(configuration());
+        if (!fs.exists(root)) {
+            return out;
+        }
+        // one request with a delimiter on S3: the folders come back as common prefixes, not their objects
+        for (FileStatus s : fs.listStatus(root)) {
+            out.add(new Child(s.getPath().getName(), s.getPath().toString(), s.isDirectory()));
+        }
+        return out;
+    }
+
+    private static IllegalStateException cannotList(String location, Exception e) {
+        return new IllegalStateException("Cannot list the raw objects under " + location + ": " + e.getMessage()
+                + ". Check that the location exists and that this job may read it (--raw / --lake).", e);
     }
 
     /**
@@ -86,8 +194,7 @@ public final class RawObjectStore implements Serializable {
                 }
             }
         } catch (IOException | UncheckedIOException e) {
-            throw new IllegalStateException("Cannot list the raw objects under " + location + ": " + e.getMessage()
-                    + ". Check that the location exists and that this job may read it (--raw / --lake).", e);
+            throw cannotList(location, e);
         }
         out.sort((a, b) -> a.path().compareTo(b.path()));
         return out;
