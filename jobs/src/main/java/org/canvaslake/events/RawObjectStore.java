@@ -35,6 +35,9 @@ public final class RawObjectStore implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
+    /** Prefix of the date folders the lander writes: {@code dt=YYYY-MM-DD}. */
+    static final String DATE_FOLDER = "dt=";
+
     private final Map<String, String> hadoopSettings;
     private transient Configuration configuration;
 
@@ -44,9 +47,6 @@ public final class RawObjectStore implements Serializable {
         this.hadoopSettings = settings;
         this.configuration = conf;
     }
-
-    /** Prefix of the date folders the lander writes: {@code dt=YYYY-MM-DD}. */
-    static final String DATE_FOLDER = "dt=";
 
     /**
      * The {@code dt=YYYY-MM-DD} folders directly under a location laid out as the lander writes it.
