@@ -56,8 +56,8 @@ final class PendingObjects {
         String end = folders.prefix() + '\uffff';
         // the usual hourly case: what the ledger holds of the recent folders, which include the newest compacted one
         Set<String> done = new HashSet<>(ledger.compacted(folders.at(recent), end));
-        Optional<LocalDate> newestDone = done.stream().max(String::compareTo).flatMap(p -> dateOf(p, folders))
-                .or(() -> ledger.last(folders.prefix(), end).flatMap(p -> dateOf(p, folders)));
+        Optional<LocalDate> newestDone = done.stream().max(String::compareTo).flatMap(folders::dateOf)
+                .or(() -> ledger.last(folders.prefix(), end).flatMap(folders::dateOf));
         LocalDate since = newestDone.map(d -> earlier(anchor, d).minusDays(days)).orElse(folders.byDate().firstKey());
         if (newestDone.isPresent() && since.isBefore(recent)) {
             // runs stopped for a while (or a new day began): the ledger's part for the older folders listed too
@@ -71,14 +71,5 @@ final class PendingObjects {
 
     private static LocalDate earlier(LocalDate a, LocalDate b) {
         return a.isBefore(b) ? a : b;
-    }
-
-    /** The date of the folder an object's path is in. */
-    static Optional<LocalDate> dateOf(String objectPath, RawObjectStore.DateFolders folders) {
-        int at = folders.prefix().length();
-        if (!objectPath.startsWith(folders.prefix()) || objectPath.length() < at + 10) {
-            return Optional.empty();
-        }
-        return RawObjectStore.folderDate(RawObjectStore.DATE_FOLDER + objectPath.substring(at, at + 10));
     }
 }

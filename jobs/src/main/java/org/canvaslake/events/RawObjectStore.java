@@ -65,6 +65,11 @@ public final class RawObjectStore implements Serializable {
         public String at(LocalDate date) {
             return prefix + date;
         }
+
+        /** The date of the folder an object's path is in; empty for a path outside these folders. */
+        public Optional<LocalDate> dateOf(String objectPath) {
+            return objectPath.startsWith(prefix) ? date(objectPath.substring(prefix.length())) : Optional.empty();
+        }
     }
 
     /**
@@ -94,11 +99,13 @@ public final class RawObjectStore implements Serializable {
         return Optional.of(new DateFolders(any.substring(0, any.length() - "YYYY-MM-DD".length()), folders));
     }
 
-    /** Every object of the folders dated {@code since} or later, sorted by path. */
+    /**
+     * Every object of the folders dated {@code since} or later, sorted by path: each folder's objects come sorted, and
+     * the folders, one prefix and a date apiece, sort by date.
+     */
     public List<RawObject> list(DateFolders folders, LocalDate since) {
         List<RawObject> out = new ArrayList<>();
         folders.byDate().tailMap(since, true).values().forEach(folder -> out.addAll(list(folder)));
-        out.sort((a, b) -> a.path().compareTo(b.path()));
         return out;
     }
 
@@ -107,8 +114,16 @@ public final class RawObjectStore implements Serializable {
         if (!name.startsWith(DATE_FOLDER) || name.length() != DATE_FOLDER.length() + 10) {
             return Optional.empty();
         }
+        return date(name.substring(DATE_FOLDER.length()));
+    }
+
+    /** The {@code YYYY-MM-DD} date {@code text} begins with. */
+    private static Optional<LocalDate> date(String text) {
+        if (text.length() < 10) {
+            return Optional.empty();
+        }
         try {
-            return Optional.of(LocalDate.parse(name.substring(DATE_FOLDER.length())));
+            return Optional.of(LocalDate.parse(text.substring(0, 10)));
         } catch (DateTimeParseException e) {
             return Optional.empty();
         }

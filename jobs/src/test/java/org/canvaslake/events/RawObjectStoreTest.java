@@ -48,8 +48,8 @@ class RawObjectStoreTest {
         String from = folders.at(since);
         assertThat(paths(all.subList(26, 30))).allSatisfy(p -> assertThat(p.compareTo(from)).isNotNegative());
         assertThat(paths(all.subList(0, 26))).allSatisfy(p -> assertThat(p.compareTo(from)).isNegative());
-        assertThat(PendingObjects.dateOf(all.get(3).path(), folders)).contains(LocalDate.parse("2026-11-04"));
-        assertThat(PendingObjects.dateOf("file:/elsewhere/dt=2026-11-04/x", folders)).isEmpty();
+        assertThat(folders.dateOf(all.get(3).path())).contains(LocalDate.parse("2026-11-04"));
+        assertThat(folders.dateOf("file:/elsewhere/dt=2026-11-04/x")).isEmpty();
         assertThat(store.list(folders, LocalDate.parse("2026-12-01"))).isEmpty();
     }
 
