@@ -2,14 +2,19 @@ package org.canvaslake.events;
 
 import static org.apache.spark.sql.functions.col;
 
+import java.sql.Date;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -21,14 +26,25 @@ import org.canvaslake.common.delta.DeltaTables;
 import org.canvaslake.common.delta.MergeResult;
 import org.canvaslake.common.delta.MergeSpec;
 import org.canvaslake.common.lake.Lake;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code _meta.events_ledger}: which raw objects have been compacted, by which run, with what they held. Written
  * only after every table of the run is committed, so a crash in between makes the next run read those objects again
  * (and MERGE makes that harmless). Objects are immutable once landed (a retried lander batch rewrites the same
  * messages under the same name), so the path identifies an object.
+ *
+ * <p>Partitioned by {@code dt}, the date of the object's {@code dt=YYYY-MM-DD} folder (null for objects in any other
+ * layout): an hourly run reads the ledger's rows of the recent folders only ({@link PendingObjects}), and a year of
+ * history holds tens of millions of rows. Without the partitions every run read the whole {@code object} column:
+ * Delta's file statistics keep 32 characters of a string, less than the path the objects share, so they skip no
+ * file. A ledger written before it had partitions is rewritten with them once, in one commit, by the first run that
+ * reads it.
  */
 public final class EventsLedger {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EventsLedger.class);
 
     public static final String NAME = "_meta.events_ledger";
 
@@ -40,10 +56,16 @@ public final class EventsLedger {
             .add("events", DataTypes.LongType)
             .add("quarantined", DataTypes.LongType)
             .add("run_id", DataTypes.StringType)
-            .add("compacted_at", DataTypes.TimestampType);
+            .add("compacted_at", DataTypes.TimestampType)
+            .add("dt", DataTypes.DateType);
+
+    private static final String FOLDER_DATE = "dt";
+    private static final List<String> PARTITION = List.of(FOLDER_DATE);
 
     private final SparkSession spark;
     private final String path;
+    /** Whether this instance saw the ledger partitioned already (or made it so). */
+    private boolean partitioned;
 
     public EventsLedger(SparkSession spark, Lake lake) {
         this.spark = spark;
@@ -54,17 +76,26 @@ public final class EventsLedger {
     private Optional<Instant> lastRecorded = Optional.empty();
 
     /**
-     * The objects already compacted whose path sorts at or after {@code from} and before {@code until} (a bound that is
-     * null is open): what the ledger holds of the date folders a run listed, without bringing the rest to the driver.
-     * As a side effect, {@link #lastRecorded} becomes the latest time any of them was recorded.
+     * The objects already compacted in the date folders from {@code from} on and before {@code until} (null: every
+     * later folder): what the ledger holds of the folders a run listed, read from their partitions alone. As a side
+     * effect, {@link #lastRecorded} becomes the latest time any of them was recorded.
      */
-    public Set<String> compacted(String from, String until) {
-        if (!DeltaTables.exists(spark, path)) {
+    public Set<String> compacted(RawObjectStore.DateFolders folders, LocalDate from, LocalDate until) {
+        Column at = col(FOLDER_DATE).geq(Date.valueOf(from)).and(col("object").geq(folders.at(from)));
+        at = until == null ? at.and(col("object").lt(folders.end()))
+                : at.and(col(FOLDER_DATE).lt(Date.valueOf(until))).and(col("object").lt(folders.at(until)));
+        return compacted(Optional.of(at));
+    }
+
+    private Set<String> compacted(Optional<Column> where) {
+        if (!exists()) {
             return Set.of();
         }
         Set<String> out = new HashSet<>();
         Instant last = lastRecorded.orElse(null);
-        for (Row r : between(from, until).select(col("object"), col("compacted_at")).collectAsList()) {
+        Dataset<Row> ledger = DeltaTables.read(spark, path);
+        ledger = where.map(ledger::where).orElse(ledger);
+        for (Row r : ledger.select(col("object"), col("compacted_at")).collectAsList()) {
             out.add(r.getString(0));
             Instant at = r.isNullAt(1) ? null : SparkTime.instant(r.get(1));
             if (at != null && (last == null || at.isAfter(last))) {
@@ -75,21 +106,15 @@ public final class EventsLedger {
         return out;
     }
 
-    /** The greatest path of a compacted object at or after {@code from} and before {@code until}, if there is one. */
-    public Optional<String> last(String from, String until) {
-        if (!DeltaTables.exists(spark, path)) {
+    /** The greatest path of a compacted object in any of the date folders, if there is one. */
+    public Optional<String> last(RawObjectStore.DateFolders folders) {
+        if (!exists()) {
             return Optional.empty();
         }
-        Row r = between(from, until).agg(functions.max(col("object"))).first();
+        Row r = DeltaTables.read(spark, path).where(col(FOLDER_DATE).isNotNull()
+                        .and(col("object").geq(folders.prefix())).and(col("object").lt(folders.end())))
+                .agg(functions.max(col("object"))).first();
         return r.isNullAt(0) ? Optional.empty() : Optional.of(r.getString(0));
-    }
-
-    private Dataset<Row> between(String from, String until) {
-        Dataset<Row> ledger = DeltaTables.read(spark, path);
-        if (from != null) {
-            ledger = ledger.where(col("object").geq(from));
-        }
-        return until == null ? ledger : ledger.where(col("object").lt(until));
     }
 
     /**
@@ -102,7 +127,7 @@ public final class EventsLedger {
 
     /** The objects of {@code listed} not compacted yet (the whole ledger read). */
     public List<RawObject> pending(List<RawObject> listed) {
-        Set<String> done = compacted(null, null);
+        Set<String> done = compacted(Optional.empty());
         return listed.stream().filter(o -> !done.contains(o.path())).toList();
     }
 
@@ -112,22 +137,84 @@ public final class EventsLedger {
         List<Row> rows = new ArrayList<>();
         for (ParseSummary.ObjectRead o : objects) {
             rows.add(RowFactory.create(o.path(), o.size(), Timestamp.from(o.modifiedAt()), o.lines(), o.events(),
-                    o.quarantined(), runId, now));
+                    o.quarantined(), runId, now, folderDate(o.path())));
         }
-        // a run's ledger rows are few: one file, not one per core
+        // a run's ledger rows are few: one file per folder date, not one per core
         Dataset<Row> data = spark.createDataFrame(rows, SCHEMA).coalesce(1);
         if (full) {
-            DeltaTables.overwrite(data, path, List.of());
+            DeltaTables.overwrite(data, path, PARTITION);
+            partitioned = true;
             return rows.size();
         }
-        if (!DeltaTables.exists(spark, path)) {
-            DeltaTables.append(data, path, List.of());
+        if (!exists()) {
+            DeltaTables.append(data, path, PARTITION);
             return rows.size();
         }
         // the objects are the pending ones, which the ledger did not hold when this run listed them: an append,
-        // unless another run recorded some meanwhile (then MERGE). The check reads only the object column.
-        MergeResult r = DeltaTables.merge(spark, data, path,
-                MergeSpec.on("object").ignoringInComparison("run_id", "compacted_at").appendingWhenNoKeyMatches());
+        // unless another run recorded some meanwhile (then MERGE). The check reads only the object column of the
+        // partitions of these objects' folders.
+        MergeResult r = DeltaTables.merge(spark, data, path, MergeSpec.on("object")
+                .ignoringInComparison("run_id", "compacted_at").partitionBy(FOLDER_DATE)
+                .targetFilter(partitionsOf(objects)).appendingWhenNoKeyMatches());
         return r.inserted() + r.updated();
+    }
+
+    /** The date of the object's folder, as the ledger's partition value; null outside the lander's layout. */
+    private static Date folderDate(String objectPath) {
+        return RawObjectStore.objectFolderDate(objectPath).map(Date::valueOf).orElse(null);
+    }
+
+    /** A condition on the ledger ({@code t.}) that holds for the partitions the objects' rows are in. */
+    static String partitionsOf(List<ParseSummary.ObjectRead> objects) {
+        TreeSet<String> dates = new TreeSet<>();
+        boolean undated = false;
+        for (ParseSummary.ObjectRead o : objects) {
+            Optional<LocalDate> d = RawObjectStore.objectFolderDate(o.path());
+            d.ifPresent(date -> dates.add("DATE'" + date + "'"));
+            undated |= d.isEmpty();
+        }
+        List<String> any = new ArrayList<>();
+        if (!dates.isEmpty()) {
+            any.add("t." + FOLDER_DATE + " IN (" + String.join(", ", dates) + ")");
+        }
+        if (undated) {
+            any.add("t." + FOLDER_DATE + " IS NULL");
+        }
+        return any.isEmpty() ? "FALSE" : String.join(" OR ", any);
+    }
+
+    /**
+     * Whether the ledger exists; when it does and was written before the ledger had partitions, rewrites it with them
+     * first (once, in one commit: a crash leaves the old ledger as it was).
+     */
+    private boolean exists() {
+        if (!DeltaTables.exists(spark, path)) {
+            return false;
+        }
+        if (partitioned) {
+            return true;
+        }
+        Dataset<Row> old = DeltaTables.read(spark, path);
+        if (!Arrays.asList(old.columns()).contains(FOLDER_DATE)) {
+            long start = System.nanoTime();
+            String[] kept = Arrays.stream(SCHEMA.fieldNames()).filter(c -> !c.equals(FOLDER_DATE))
+                    .toArray(String[]::new);
+            Dataset<Row> rows = spark.createDataFrame(old.select(kept[0], Arrays.copyOfRange(kept, 1, kept.length))
+                    .javaRDD().map(EventsLedger::withFolderDate), SCHEMA);
+            DeltaTables.overwrite(rows, path, PARTITION);
+            LOG.info("events: {} rewritten partitioned by the date of each object's folder (once; {} ms)", NAME,
+                    (System.nanoTime() - start) / 1_000_000);
+        }
+        partitioned = true;
+        return true;
+    }
+
+    private static Row withFolderDate(Row r) {
+        Object[] values = new Object[r.size() + 1];
+        for (int i = 0; i < r.size(); i++) {
+            values[i] = r.get(i);
+        }
+        values[r.size()] = folderDate(r.getString(0));
+        return RowFactory.create(values);
     }
 }

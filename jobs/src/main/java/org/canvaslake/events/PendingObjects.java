@@ -52,16 +52,14 @@ final class PendingObjects {
         int days = lookbackDays.getAsInt();
         LocalDate anchor = earlier(folders.newest(), today.plusDays(1));
         LocalDate recent = anchor.minusDays(days);
-        // "\uffff" sorts after every character a date has: the upper bound of this location's date folders
-        String end = folders.prefix() + '\uffff';
         // the usual hourly case: what the ledger holds of the recent folders, which include the newest compacted one
-        Set<String> done = new HashSet<>(ledger.compacted(folders.at(recent), end));
+        Set<String> done = new HashSet<>(ledger.compacted(folders, recent, null));
         Optional<LocalDate> newestDone = done.stream().max(String::compareTo).flatMap(folders::dateOf)
-                .or(() -> ledger.last(folders.prefix(), end).flatMap(folders::dateOf));
+                .or(() -> ledger.last(folders).flatMap(folders::dateOf));
         LocalDate since = newestDone.map(d -> earlier(anchor, d).minusDays(days)).orElse(folders.byDate().firstKey());
         if (newestDone.isPresent() && since.isBefore(recent)) {
             // runs stopped for a while (or a new day began): the ledger's part for the older folders listed too
-            done.addAll(ledger.compacted(folders.at(since), folders.at(recent)));
+            done.addAll(ledger.compacted(folders, since, recent));
         }
         List<RawObject> listed = store.list(folders, since);
         List<RawObject> todo = listed.stream().filter(o -> !done.contains(o.path())).toList();

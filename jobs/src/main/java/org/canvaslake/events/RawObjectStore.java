@@ -66,6 +66,12 @@ public final class RawObjectStore implements Serializable {
             return prefix + date;
         }
 
+        /** A path that sorts after every object of these folders. */
+        public String end() {
+            // "\uffff" sorts after every character a date has
+            return prefix + '\uffff';
+        }
+
         /** The date of the folder an object's path is in; empty for a path outside these folders. */
         public Optional<LocalDate> dateOf(String objectPath) {
             return objectPath.startsWith(prefix) ? date(objectPath.substring(prefix.length())) : Optional.empty();
@@ -115,6 +121,23 @@ public final class RawObjectStore implements Serializable {
             return Optional.empty();
         }
         return date(name.substring(DATE_FOLDER.length()));
+    }
+
+    /**
+     * The date of the innermost {@code dt=YYYY-MM-DD} folder an object's path is in (for the lander's layout, the
+     * folder directly under the raw location, {@link DateFolders#dateOf}); empty when no folder of the path is one.
+     */
+    static Optional<LocalDate> objectFolderDate(String objectPath) {
+        int end = objectPath.lastIndexOf('/');
+        while (end > 0) {
+            int start = objectPath.lastIndexOf('/', end - 1);
+            Optional<LocalDate> date = folderDate(objectPath.substring(start + 1, end));
+            if (date.isPresent()) {
+                return date;
+            }
+            end = start;
+        }
+        return Optional.empty();
     }
 
     /** The {@code YYYY-MM-DD} date {@code text} begins with. */

@@ -84,7 +84,8 @@ class PendingObjectsTest {
         assertThat(names(next.todo())).containsExactly("dt=2026-11-07/late", "dt=2026-11-10/new");
         record(ledger, next.todo());
         // the ledger's part for those folders holds them; the older part is not read
-        assertThat(ledger.compacted("file:" + raw + "/dt=2026-11-07", null)).hasSize(6)
+        RawObjectStore.DateFolders folders = store.dateFolders("file:" + raw).orElseThrow();
+        assertThat(ledger.compacted(folders, LocalDate.parse("2026-11-07"), null)).hasSize(6)
                 .noneSatisfy(p -> assertThat(p).contains("/dt=2026-11-06/"));
 
         // runs stop for ten days while the lander goes on: every newer folder is listed, with three days before

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Listing raw objects: the whole tree, or only the recent {@code dt=} folders of the lander's layout. */
 class RawObjectStoreTest {
 
-        private final RawObjectStore store = new RawObjectStore(new Configuration(false));
+    private final RawObjectStore store = new RawObjectStore(new Configuration(false));
 
     /** One object in the first hour of each day from {@code first} to {@code last}, as the lander lays them out. */
     private static void landDays(Path root, LocalDate first, LocalDate last) throws IOException {
@@ -74,6 +74,19 @@ class RawObjectStoreTest {
         assertThat(store.dateFolders("file:" + other)).isEmpty();
 
         assertThat(store.dateFolders("file:" + root.resolve("missing"))).isEmpty();
+    }
+
+    @Test
+    void anObjectsFolderDateIsItsInnermostDateFolder() {
+        assertThat(RawObjectStore.objectFolderDate("s3://lake/raw/live_events/dt=2026-12-05/hour=07/b.jsonl.gz"))
+                .contains(LocalDate.parse("2026-12-05"));
+        assertThat(RawObjectStore.objectFolderDate("file:/x/dt=2020-01-01/raw/dt=2026-12-05/b.jsonl"))
+                .contains(LocalDate.parse("2026-12-05"));
+        // an object named like a folder is not in one; nor are other layouts' objects
+        assertThat(RawObjectStore.objectFolderDate("file:/x/raw/dt=2026-12-05")).isEmpty();
+        assertThat(RawObjectStore.objectFolderDate("s3://lake/firehose/2026/12/05/07/b")).isEmpty();
+        assertThat(RawObjectStore.objectFolderDate("file:/x/dt=2026-13-05/b.jsonl")).isEmpty();
+        assertThat(RawObjectStore.objectFolderDate("b.jsonl")).isEmpty();
     }
 
     @Test

@@ -68,7 +68,7 @@ class TableOptimizeTest {
                 .malformedShare(0).lateShare(0).days(1);
     }
 
-    /** Data files the table's current version reads, per date partition ("" for an unpartitioned table). */
+    /** Data files the table's current version reads, per date partition (the ledger's are the folders' dates). */
     private static Map<String, Integer> filesPerDate(SparkSession spark, String path) {
         Map<String, Integer> files = new TreeMap<>();
         for (String f : DeltaTables.read(spark, path).inputFiles()) {
@@ -99,7 +99,7 @@ class TableOptimizeTest {
         // four runs: a file per run in each date they touched, and in the ledger
         assertThat(filesPerDate(spark, live).values()).anySatisfy(n -> assertThat(n).isGreaterThanOrEqualTo(3));
         assertThat(filesPerDate(spark, grades).values()).anySatisfy(n -> assertThat(n).isGreaterThanOrEqualTo(3));
-        assertThat(filesPerDate(spark, ledger)).containsEntry("", 4);
+        assertThat(filesPerDate(spark, ledger).values()).anySatisfy(n -> assertThat(n).isGreaterThanOrEqualTo(3));
 
         SandboxEventsCommand.land(hour(40), 40, lake, 10);
         RunReport optimized = run(spark, lake, "--optimize", "now");

@@ -1,0 +1,144 @@
+package org.canvaslake.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+import org.canvaslake.common.delta.DeltaTables;
+import org.canvaslake.common.lake.Lake;
+import org.canvaslake.common.testing.SparkTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.delta.tables.DeltaTable;
+
+/**
+ * The ledger's partitions by folder date: what a run reads of them, what it writes into them, and the one-time
+ * rewrite of a ledger from before they existed.
+ */
+@ExtendWith(SparkTest.class)
+class EventsLedgerTest {
+
+    private static final String RAW = "file:/landed/raw/live_events";
+    private static final RawObjectStore.DateFolders FOLDERS = new RawObjectStore.DateFolders(RAW + "/dt=",
+            new TreeMap<>(Map.of(LocalDate.parse("2026-11-01"), RAW + "/dt=2026-11-01")));
+
+    private static List<ParseSummary.ObjectRead> objects(String... paths) {
+        return Stream.of(paths).map(p -> new ParseSummary.ObjectRead(p, 10, Instant.EPOCH, 1, 1, 0, null)).toList();
+    }
+
+    /** One object a day from November 1st to 10th, in the lander's layout. */
+    private static List<ParseSummary.ObjectRead> tenDays() {
+        List<String> paths = new ArrayList<>();
+        for (int day = 1; day <= 10; day++) {
+            paths.add(String.format("%s/dt=2026-11-%02d/hour=00/batch.jsonl.gz", RAW, day));
+        }
+        return objects(paths.toArray(String[]::new));
+    }
+
+    private static String ledgerPath(Path lake) {
+        return Lake.at(lake.toString()).table(EventsLedger.NAME);
+    }
+
+    @Test
+    void aRunReadsOnlyThePartitionsOfTheFoldersItListed(SparkSession spark, @TempDir Path lake) throws IOException {
+        EventsLedger ledger = new EventsLedger(spark, Lake.at(lake.toString()));
+        ledger.record(tenDays(), "run-1", false);
+        ledger.record(objects("file:/landed/copied/bare.jsonl"), "run-2", false);
+
+        String path = ledgerPath(lake);
+        Row detail = DeltaTable.forPath(spark, path).detail().first();
+        assertThat(detail.<String>getList(detail.fieldIndex("partitionColumns"))).containsExactly("dt");
+        Map<String, String> dates = new TreeMap<>();
+        for (Row r : DeltaTables.read(spark, path).selectExpr("object", "string(dt)").collectAsList()) {
+            dates.put(r.getString(0), r.getString(1));
+        }
+        assertThat(dates).containsEntry(RAW + "/dt=2026-11-04/hour=00/batch.jsonl.gz", "2026-11-04")
+                .containsEntry("file:/landed/copied/bare.jsonl", null).hasSize(11);
+
+        // the files of the folders before the window are gone: a read that opened them would fail
+        try (Stream<Path> files = Files.walk(lake.resolve("_meta/events_ledger"))) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".parquet")).toList()) {
+                String dir = f.getParent().getFileName().toString();
+                if (dir.compareTo("dt=2026-11-07") < 0) {
+                    Files.delete(f);
+                }
+            }
+        }
+        EventsLedger next = new EventsLedger(spark, Lake.at(lake.toString()));
+        assertThat(next.compacted(FOLDERS, LocalDate.parse("2026-11-07"), null)).containsExactlyInAnyOrder(
+                RAW + "/dt=2026-11-07/hour=00/batch.jsonl.gz", RAW + "/dt=2026-11-08/hour=00/batch.jsonl.gz",
+                RAW + "/dt=2026-11-09/hour=00/batch.jsonl.gz", RAW + "/dt=2026-11-10/hour=00/batch.jsonl.gz");
+        assertThat(next.compacted(FOLDERS, LocalDate.parse("2026-11-08"), LocalDate.parse("2026-11-10")))
+                .containsExactlyInAnyOrder(RAW + "/dt=2026-11-08/hour=00/batch.jsonl.gz",
+                        RAW + "/dt=2026-11-09/hour=00/batch.jsonl.gz");
+        // recording objects of the recent folders again checks their partitions alone, and adds no row
+        assertThat(next.record(objects(RAW + "/dt=2026-11-09/hour=00/batch.jsonl.gz"), "run-3", false)).isZero();
+        assertThat(DeltaTables.read(spark, path).where("dt = DATE'2026-11-09'").count()).isOne();
+        // the whole ledger is another matter: that read opens every file
+        assertThatThrownBy(() -> next.pending(List.of())).hasMessageContaining("dt=2026-11-0");
+    }
+
+    @Test
+    void recordingAnObjectTwiceKeepsOneRow(SparkSession spark, @TempDir Path lake) {
+        EventsLedger ledger = new EventsLedger(spark, Lake.at(lake.toString()));
+        List<ParseSummary.ObjectRead> first = tenDays().subList(0, 3);
+        ledger.record(first, "run-1", false);
+        // another run recorded two of them meanwhile, and one new object
+        List<ParseSummary.ObjectRead> again = new ArrayList<>(tenDays().subList(1, 4));
+        again.addAll(objects("file:/landed/copied/bare.jsonl"));
+        assertThat(ledger.record(again, "run-2", false)).isEqualTo(2);
+        assertThat(DeltaTables.read(spark, ledgerPath(lake)).count()).isEqualTo(5);
+        assertThat(ledger.pending(List.of(new RawObject("file:/landed/copied/bare.jsonl", 10, 0),
+                new RawObject("file:/landed/copied/other.jsonl", 10, 0)))).extracting(RawObject::path)
+                .containsExactly("file:/landed/copied/other.jsonl");
+    }
+
+    @Test
+    void aLedgerFromBeforeThePartitionsIsRewrittenWithThemOnce(SparkSession spark, @TempDir Path lake) {
+        // the ledger as earlier versions wrote it: no dt column, no partitions
+        StructType old = new StructType(java.util.Arrays.copyOf(EventsLedger.SCHEMA.fields(),
+                EventsLedger.SCHEMA.size() - 1));
+        List<Row> rows = new ArrayList<>();
+        for (ParseSummary.ObjectRead o : tenDays()) {
+            rows.add(RowFactory.create(o.path(), 10L, new Timestamp(0), 1L, 1L, 0L, "old-run",
+                    Timestamp.from(Instant.parse("2026-11-10T12:00:00Z"))));
+        }
+        rows.add(RowFactory.create("file:/landed/copied/bare.jsonl", 10L, new Timestamp(0), 1L, 1L, 0L, "old-run",
+                Timestamp.from(Instant.parse("2026-11-10T12:00:00Z"))));
+        String path = ledgerPath(lake);
+        DeltaTables.append(spark.createDataFrame(rows, old).coalesce(1), path, List.of());
+
+        EventsLedger ledger = new EventsLedger(spark, Lake.at(lake.toString()));
+        assertThat(ledger.compacted(FOLDERS, LocalDate.parse("2026-11-09"), null)).hasSize(2);
+        assertThat(ledger.lastRecorded()).contains(Instant.parse("2026-11-10T12:00:00Z"));
+        Row detail = DeltaTable.forPath(spark, path).detail().first();
+        assertThat(detail.<String>getList(detail.fieldIndex("partitionColumns"))).containsExactly("dt");
+        assertThat(DeltaTables.read(spark, path).where("dt IS NULL").count()).isOne();
+        assertThat(DeltaTables.read(spark, path).where("dt = DATE'2026-11-03' AND run_id = 'old-run'").count())
+                .isOne();
+        long version = DeltaTable.forPath(spark, path).history(1).first().getLong(0);
+
+        // later reads and writes, of this instance and of the next run's, do not rewrite it again
+        ledger.record(objects(RAW + "/dt=2026-11-11/hour=00/batch.jsonl.gz"), "run-2", false);
+        new EventsLedger(spark, Lake.at(lake.toString())).compacted(FOLDERS, LocalDate.parse("2026-11-09"), null);
+        assertThat(DeltaTable.forPath(spark, path).history().count()).isEqualTo(version + 2);
+        assertThat(DeltaTables.read(spark, path).count()).isEqualTo(12);
+    }
+}
