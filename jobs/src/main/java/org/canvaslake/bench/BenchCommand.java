@@ -19,6 +19,7 @@ public final class BenchCommand extends CommandGroup {
                 new EventsBenchmark(),
                 new DapBenchmark(),
                 new GrowthBenchmark(),
+                new LedgerBenchmark(),
                 new AllBenchmarks());
     }
 }

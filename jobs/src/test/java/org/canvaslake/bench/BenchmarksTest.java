@@ -36,8 +36,8 @@ class BenchmarksTest {
     @Test
     void everyBenchmarkIsASubcommandWithEveryOptionExplained() {
         Map<String, Command> subs = Map.of("events", new EventsBenchmark(), "dap", new DapBenchmark(), "growth",
-                new GrowthBenchmark(), "all", new AllBenchmarks());
-        assertThat(bench.spec().usage()).contains("events|dap|growth|all");
+                new GrowthBenchmark(), "ledger", new LedgerBenchmark(), "all", new AllBenchmarks());
+        assertThat(bench.spec().usage()).contains("events|dap|growth|ledger|all");
         for (Map.Entry<String, Command> e : subs.entrySet()) {
             CommandSpec spec = e.getValue().spec();
             assertThat(spec.name()).isEqualTo(e.getKey());
@@ -153,6 +153,24 @@ class BenchmarksTest {
         assertThat(Files.list(dir.resolve("work")).map(p -> p.getFileName().toString()))
                 .as("only the generated inputs stay in the work directory")
                 .allMatch(n -> n.contains("-input-"));
+    }
+
+    @Test
+    void theLedgerBenchmarkTimesBothLayoutsOnTheSameRecords(SparkSession spark, @TempDir Path work) throws Exception {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        LedgerBenchmark.Result r = LedgerBenchmark.measure(new LedgerBenchmark.Settings(3, 48, 1, 1, work, false),
+                new PrintStream(printed, true, StandardCharsets.UTF_8));
+
+        assertThat(r.rows()).isEqualTo(3 * 48);
+        // the window: the last two days' folders, and the warm-up's 13 new objects
+        assertThat(r.windowRecords()).isEqualTo(2 * 48 + 13).isEqualTo(r.unpartitionedWindowRecords());
+        assertThat(r.partitioned()).isPositive();
+        assertThat(r.unpartitioned()).isPositive();
+        assertThat(r.ratio()).isPositive().isFinite();
+        assertThat(printed.toString(StandardCharsets.UTF_8)).contains("warm-up: partitioned", "round 1: unpartitioned");
+        assertThat(Files.list(work)).as("the lakes are deleted").isEmpty();
+        assertThatThrownBy(() -> new LedgerBenchmark.Settings(3, 48, 3, 1, work, false))
+                .isInstanceOf(UsageException.class).hasMessageContaining("--lookback-days < --days");
     }
 
     @Test
