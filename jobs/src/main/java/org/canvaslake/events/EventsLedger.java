@@ -134,10 +134,11 @@ public final class EventsLedger {
     /** Records the objects as compacted (replacing the whole ledger when {@code full}). Returns rows written. */
     public long record(List<ParseSummary.ObjectRead> objects, String runId, boolean full) {
         Timestamp now = Timestamp.from(Instant.now());
+        boolean java8 = SparkTime.java8(spark);
         List<Row> rows = new ArrayList<>();
         for (ParseSummary.ObjectRead o : objects) {
             rows.add(RowFactory.create(o.path(), o.size(), Timestamp.from(o.modifiedAt()), o.lines(), o.events(),
-                    o.quarantined(), runId, now, folderDate(o.path())));
+                    o.quarantined(), runId, now, folderDate(o.path(), java8)));
         }
         // a run's ledger rows are few: one file per folder date, not one per core
         Dataset<Row> data = spark.createDataFrame(rows, SCHEMA).coalesce(1);
@@ -159,9 +160,12 @@ public final class EventsLedger {
         return r.inserted() + r.updated();
     }
 
-    /** The date of the object's folder, as the ledger's partition value; null outside the lander's layout. */
-    private static Date folderDate(String objectPath) {
-        return RawObjectStore.objectFolderDate(objectPath).map(Date::valueOf).orElse(null);
+    /**
+     * The date of the object's folder, as the ledger's partition value in a row ({@link SparkTime#date}); null outside
+     * the lander's layout.
+     */
+    private static Object folderDate(String objectPath, boolean java8) {
+        return RawObjectStore.objectFolderDate(objectPath).map(d -> SparkTime.date(d, java8)).orElse(null);
     }
 
     /** A condition on the ledger ({@code t.}) that holds for the partitions the objects' rows are in. */
@@ -199,8 +203,9 @@ public final class EventsLedger {
             long start = System.nanoTime();
             String[] kept = Arrays.stream(SCHEMA.fieldNames()).filter(c -> !c.equals(FOLDER_DATE))
                     .toArray(String[]::new);
+            boolean java8 = SparkTime.java8(spark);
             Dataset<Row> rows = spark.createDataFrame(old.select(kept[0], Arrays.copyOfRange(kept, 1, kept.length))
-                    .javaRDD().map(EventsLedger::withFolderDate), SCHEMA);
+                    .javaRDD().map(r -> withFolderDate(r, java8)), SCHEMA);
             DeltaTables.overwrite(rows, path, PARTITION);
             LOG.info("events: {} rewritten partitioned by the date of each object's folder (once; {} ms)", NAME,
                     (System.nanoTime() - start) / 1_000_000);
@@ -209,12 +214,12 @@ public final class EventsLedger {
         return true;
     }
 
-    private static Row withFolderDate(Row r) {
+    private static Row withFolderDate(Row r, boolean java8) {
         Object[] values = new Object[r.size() + 1];
         for (int i = 0; i < r.size(); i++) {
             values[i] = r.get(i);
         }
-        values[r.size()] = folderDate(r.getString(0));
+        values[r.size()] = folderDate(r.getString(0), java8);
         return RowFactory.create(values);
     }
 }

@@ -36,6 +36,7 @@ import io.delta.tables.DeltaTable;
 class EventsLedgerTest {
 
     private static final String RAW = "file:/landed/raw/live_events";
+    private static final String JAVA8_TIME = "spark.sql.datetime.java8API.enabled";
     private static final RawObjectStore.DateFolders FOLDERS = new RawObjectStore.DateFolders(RAW + "/dt=",
             new TreeMap<>(Map.of(LocalDate.parse("2026-11-01"), RAW + "/dt=2026-11-01")));
 
@@ -126,7 +127,13 @@ class EventsLedgerTest {
         DeltaTables.append(spark.createDataFrame(rows, old).coalesce(1), path, List.of());
 
         EventsLedger ledger = new EventsLedger(spark, Lake.at(lake.toString()));
-        assertThat(ledger.compacted(FOLDERS, LocalDate.parse("2026-11-09"), null)).hasSize(2);
+        // with java.time values in rows, as some platforms set it: the rewrite builds rows of either kind
+        spark.conf().set(JAVA8_TIME, "true");
+        try {
+            assertThat(ledger.compacted(FOLDERS, LocalDate.parse("2026-11-09"), null)).hasSize(2);
+        } finally {
+            spark.conf().unset(JAVA8_TIME);
+        }
         assertThat(ledger.lastRecorded()).contains(Instant.parse("2026-11-10T12:00:00Z"));
         Row detail = DeltaTable.forPath(spark, path).detail().first();
         assertThat(detail.<String>getList(detail.fieldIndex("partitionColumns"))).containsExactly("dt");
