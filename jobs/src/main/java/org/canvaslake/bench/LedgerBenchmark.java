@@ -82,7 +82,8 @@ public final class LedgerBenchmark implements Command {
                 .option(OptionSpec.value("days", "365", "Days of date folders the ledger records"))
                 .option(OptionSpec.value("objects-per-day", "20000", "Raw objects recorded per day (the lander writes "
                         + "one per 10 messages: 20,000 is 200,000 events a day)"))
-                .option(OptionSpec.value("lookback-days", "15", "The run's window, as canvaslake events --lookback-days"))
+                .option(OptionSpec.value("lookback-days", "15",
+                        "The run's window, as canvaslake events --lookback-days"))
                 .option(OptionSpec.value("repeat", "3", "Timed rounds, each side once per round in alternating order; "
                         + "the fastest of each side counts"))
                 .option(Bench.WORK)
@@ -163,7 +164,8 @@ public final class LedgerBenchmark implements Command {
     private static long build(SparkSession spark, Settings s, String partitioned, String unpartitioned) {
         long rows = s.days() * s.objectsPerDay();
         int files = (int) Math.max(1, (rows + ROWS_PER_OLD_FILE - 1) / ROWS_PER_OLD_FILE);
-        // object paths as the lander names them: dt=YYYY-MM-DD/hour=HH/<40 hex digits>.jsonl.gz
+        // object paths in the lander's layout: dt=YYYY-MM-DD/hour=HH/<40 hex digits>.jsonl.gz (the lander's names
+        // have 32)
         Dataset<Row> records = spark.range(0, rows, 1, files).selectExpr(
                 "date_add(DATE'" + FIRST_DAY + "', CAST(id DIV " + s.objectsPerDay() + " AS INT)) AS dt",
                 "CAST(((id % " + s.objectsPerDay() + ") * 24) DIV " + s.objectsPerDay() + " AS INT) AS hour", "id")
