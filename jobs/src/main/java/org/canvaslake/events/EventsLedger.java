@@ -61,6 +61,8 @@ public final class EventsLedger {
 
     private static final String FOLDER_DATE = "dt";
     private static final List<String> PARTITION = List.of(FOLDER_DATE);
+    /** How many days of partitions {@link #last} reads at a time. */
+    static final int LAST_STEP_DAYS = 31;
 
     private final SparkSession spark;
     private final String path;
@@ -81,10 +83,19 @@ public final class EventsLedger {
      * effect, {@link #lastRecorded} becomes the latest time any of them was recorded.
      */
     public Set<String> compacted(RawObjectStore.DateFolders folders, LocalDate from, LocalDate until) {
-        Column at = col(FOLDER_DATE).geq(Date.valueOf(from)).and(col("object").geq(folders.at(from)));
-        at = until == null ? at.and(col("object").lt(folders.end()))
-                : at.and(col(FOLDER_DATE).lt(Date.valueOf(until))).and(col("object").lt(folders.at(until)));
-        return compacted(Optional.of(at));
+        return compacted(Optional.of(inFolders(folders, from, until)));
+    }
+
+    /**
+     * The ledger's rows of objects in the date folders from {@code from} on (null: any) and before {@code until}
+     * (null: any): a condition on the partitions, which is what spares the others, and on the paths.
+     */
+    private static Column inFolders(RawObjectStore.DateFolders folders, LocalDate from, LocalDate until) {
+        Column at = col(FOLDER_DATE).isNotNull()
+                .and(col("object").geq(from == null ? folders.prefix() : folders.at(from)))
+                .and(col("object").lt(until == null ? folders.end() : folders.at(until)));
+        at = from == null ? at : at.and(col(FOLDER_DATE).geq(Date.valueOf(from)));
+        return until == null ? at : at.and(col(FOLDER_DATE).lt(Date.valueOf(until)));
     }
 
     private Set<String> compacted(Optional<Column> where) {
@@ -106,15 +117,30 @@ public final class EventsLedger {
         return out;
     }
 
-    /** The greatest path of a compacted object in any of the date folders, if there is one. */
+    /**
+     * The greatest path of a compacted object in any of the date folders, if there is one. Read newest first, a
+     * {@link #LAST_STEP_DAYS} days' span of partitions at a time, stopping at the first span that holds one: after a
+     * pause of a few weeks that is one or two spans, not the whole history.
+     */
     public Optional<String> last(RawObjectStore.DateFolders folders) {
         if (!exists()) {
             return Optional.empty();
         }
-        Row r = DeltaTables.read(spark, path).where(col(FOLDER_DATE).isNotNull()
-                        .and(col("object").geq(folders.prefix())).and(col("object").lt(folders.end())))
-                .agg(functions.max(col("object"))).first();
-        return r.isNullAt(0) ? Optional.empty() : Optional.of(r.getString(0));
+        LocalDate until = null;
+        while (true) {
+            LocalDate from = (until == null ? folders.newest() : until).minusDays(LAST_STEP_DAYS);
+            // the last span reaches back past the oldest folder, and past it to anything older
+            boolean oldest = !from.isAfter(folders.byDate().firstKey());
+            Row r = DeltaTables.read(spark, path).where(inFolders(folders, oldest ? null : from, until))
+                    .agg(functions.max(col("object"))).first();
+            if (!r.isNullAt(0)) {
+                return Optional.of(r.getString(0));
+            }
+            if (oldest) {
+                return Optional.empty();
+            }
+            until = from;
+        }
     }
 
     /**

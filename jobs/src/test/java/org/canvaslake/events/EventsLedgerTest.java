@@ -74,14 +74,7 @@ class EventsLedgerTest {
                 .containsEntry("file:/landed/copied/bare.jsonl", null).hasSize(11);
 
         // the files of the folders before the window are gone: a read that opened them would fail
-        try (Stream<Path> files = Files.walk(lake.resolve("_meta/events_ledger"))) {
-            for (Path f : files.filter(f -> f.toString().endsWith(".parquet")).toList()) {
-                String dir = f.getParent().getFileName().toString();
-                if (dir.compareTo("dt=2026-11-07") < 0) {
-                    Files.delete(f);
-                }
-            }
-        }
+        deletePartitionsBefore(lake, "dt=2026-11-07");
         EventsLedger next = new EventsLedger(spark, Lake.at(lake.toString()));
         assertThat(next.compacted(FOLDERS, LocalDate.parse("2026-11-07"), null)).containsExactlyInAnyOrder(
                 RAW + "/dt=2026-11-07/hour=00/batch.jsonl.gz", RAW + "/dt=2026-11-08/hour=00/batch.jsonl.gz",
@@ -94,6 +87,44 @@ class EventsLedgerTest {
         assertThat(DeltaTables.read(spark, path).where("dt = DATE'2026-11-09'").count()).isOne();
         // the whole ledger is another matter: that read opens every file
         assertThatThrownBy(() -> next.pending(List.of())).hasMessageContaining("dt=2026-11-0");
+    }
+
+    @Test
+    void theLastCompactedObjectIsFoundInTheNewestPartitionsThatHoldAny(SparkSession spark, @TempDir Path lake)
+            throws IOException {
+        EventsLedger ledger = new EventsLedger(spark, Lake.at(lake.toString()));
+        String august = RAW + "/dt=2026-08-01/hour=00/batch.jsonl.gz";
+        String september = RAW + "/dt=2026-09-15/hour=07/batch.jsonl.gz";
+        ledger.record(objects(august, RAW + "/dt=2026-09-15/hour=00/batch.jsonl.gz", september,
+                "file:/landed/copied/bare.jsonl"), "run-1", false);
+        RawObjectStore.DateFolders folders = new RawObjectStore.DateFolders(RAW + "/dt=", new TreeMap<>(Map.of(
+                LocalDate.parse("2026-08-01"), RAW + "/dt=2026-08-01",
+                LocalDate.parse("2026-09-15"), RAW + "/dt=2026-09-15",
+                LocalDate.parse("2026-11-10"), RAW + "/dt=2026-11-10")));
+        // nothing compacted in the newest folder's month: the month before holds the last one
+        deletePartitionsBefore(lake, "dt=2026-09-01");
+        assertThat(ledger.last(folders)).contains(september);
+        // the partitions of the older months were not opened: reading them now fails
+        assertThatThrownBy(() -> ledger.pending(List.of())).hasMessageContaining("dt=2026-08-01");
+
+        // a newer object, and nothing before the oldest folder opened unless needed
+        String november = RAW + "/dt=2026-11-10/hour=02/batch.jsonl.gz";
+        ledger.record(objects(november), "run-2", false);
+        assertThat(ledger.last(folders)).contains(november);
+        // nothing in any of these folders: every span is read, the oldest one without a lower bound
+        EventsLedger empty = new EventsLedger(spark, Lake.at(lake.resolve("other").toString()));
+        empty.record(objects("file:/landed/copied/bare.jsonl"), "run-1", false);
+        assertThat(empty.last(folders)).isEmpty();
+    }
+
+    private static void deletePartitionsBefore(Path lake, String partition) throws IOException {
+        try (Stream<Path> files = Files.walk(lake.resolve("_meta/events_ledger"))) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".parquet")).toList()) {
+                if (f.getParent().getFileName().toString().compareTo(partition) < 0) {
+                    Files.delete(f);
+                }
+            }
+        }
     }
 
     @Test
