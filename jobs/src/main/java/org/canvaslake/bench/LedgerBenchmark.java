@@ -164,13 +164,12 @@ public final class LedgerBenchmark implements Command {
     private static long build(SparkSession spark, Settings s, String partitioned, String unpartitioned) {
         long rows = s.days() * s.objectsPerDay();
         int files = (int) Math.max(1, (rows + ROWS_PER_OLD_FILE - 1) / ROWS_PER_OLD_FILE);
-        // object paths in the lander's layout: dt=YYYY-MM-DD/hour=HH/<40 hex digits>.jsonl.gz (the lander's names
-        // have 32)
+        // object paths in the lander's layout: dt=YYYY-MM-DD/hour=HH/<32 hex digits>.jsonl.gz
         Dataset<Row> records = spark.range(0, rows, 1, files).selectExpr(
                 "date_add(DATE'" + FIRST_DAY + "', CAST(id DIV " + s.objectsPerDay() + " AS INT)) AS dt",
                 "CAST(((id % " + s.objectsPerDay() + ") * 24) DIV " + s.objectsPerDay() + " AS INT) AS hour", "id")
                 .selectExpr("concat('" + RAW + "/dt=', string(dt), '/hour=', lpad(string(hour), 2, '0'), '/',"
-                                + " sha1(string(id)), '.jsonl.gz') AS object",
+                                + " substr(sha1(string(id)), 1, 32), '.jsonl.gz') AS object",
                         "4096L AS size", "timestamp(dt) AS modified_at", "10L AS lines", "10L AS events",
                         "0L AS quarantined", "concat('run-', string(dt), '-', string(hour)) AS run_id",
                         "timestamp(dt) + make_interval(0, 0, 0, 0, hour + 1) AS compacted_at", "dt");
