@@ -165,7 +165,10 @@ public final class EventsJob extends SparkJob {
         LOG.info("events: {} raw objects under {}, {} to read{} ({} ms)", listed.size(), options.raw(), todo.size(),
                 options.full() ? " (full rebuild)" : "", ms(started));
         if (todo.isEmpty()) {
-            report.note("No new raw objects under " + options.raw() + "; nothing to do.");
+            report.note(listed.isEmpty() ? "No raw objects under " + options.raw() + ": nothing landed there yet,"
+                    + " or the location is not the lander's (--raw; by default the lake's raw/live_events); nothing"
+                    + " to do." : "No new raw objects under " + options.raw() + " (" + listed.size()
+                    + " listed, all compacted already); nothing to do.");
             return;
         }
         Map<String, String> previous = apply(spark, SETTINGS);

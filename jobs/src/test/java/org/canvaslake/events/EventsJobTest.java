@@ -1,6 +1,7 @@
 package org.canvaslake.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
 import static org.apache.spark.sql.functions.col;
 
 import java.io.IOException;
@@ -161,7 +162,14 @@ class EventsJobTest {
         RunReport again = run(spark, lake);
         assertThat(again.failures()).isEmpty();
         assertThat(again.counter("raw_objects")).isZero();
+        assertThat(again.notes()).singleElement(STRING)
+                .contains("No new raw objects").contains("all compacted already");
         assertThat(version(spark, lake, LiveStreamTable.NAME)).isEqualTo(before);
+        // a raw location with nothing in it says so, and where the run looked: a wrong --raw is no silent success
+        RunReport nowhere = run(spark, lake, "--raw", lake.resolve("raw/no_such_folder").toString());
+        assertThat(nowhere.failures()).isEmpty();
+        assertThat(nowhere.notes()).singleElement(STRING)
+                .contains("No raw objects under").contains("no_such_folder").contains("--raw");
     }
 
     static List<Path> filesOutsideRaw(Path lake) {
