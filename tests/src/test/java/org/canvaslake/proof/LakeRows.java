@@ -1,8 +1,5 @@
 package org.canvaslake.proof;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -18,13 +15,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.stream.Stream;
 
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.canvaslake.common.delta.DeltaTables;
 import org.canvaslake.common.lake.Lake;
+import org.canvaslake.common.lake.LakeCatalog;
 import org.canvaslake.common.report.RunLog;
 
 /**
@@ -67,9 +64,17 @@ final class LakeRows {
 
     /** The lake's Delta tables ({@code db.table}, found on disk) as sorted row texts. */
     static Map<String, List<String>> of(SparkSession spark, Path lakeDir, Rules rules) {
-        Lake lake = Lake.at(lakeDir.toString());
+        return of(spark, Lake.at(lakeDir.toString()), rules);
+    }
+
+    /**
+     * The Delta tables of a lake anywhere (local or {@code s3://}) as sorted row texts; the lake's location in a value
+     * reads {@code <lake>}, so lakes in two places compare equal.
+     */
+    static Map<String, List<String>> of(SparkSession spark, Lake lake, Rules rules) {
+        String localDir = lake.isLocal() ? lake.localRoot().toString() : null;
         Map<String, List<String>> out = new TreeMap<>();
-        for (String table : tables(lakeDir)) {
+        for (String table : LakeCatalog.discover(spark, lake)) {
             if (rules.skipTables().contains(table)) {
                 continue;
             }
@@ -89,7 +94,8 @@ final class LakeRows {
                     }
                     b.append(i == 0 ? "" : ", ").append(keep[i]).append('=').append(v);
                 }
-                texts.add(b.toString().replace(lakeDir.toString(), "<lake>"));
+                String text = b.toString().replace(lake.root(), "<lake>");
+                texts.add(localDir == null ? text : text.replace(localDir, "<lake>"));
             }
             texts.sort(null);
             out.put(table, texts);
@@ -164,26 +170,6 @@ final class LakeRows {
             extra.stream().limit(3).forEach(r -> out.append("    + ").append(cut(r)).append('\n'));
         }
         return out.toString();
-    }
-
-    /** The {@code db.table} names of the Delta tables under a lake directory ({@code raw/} aside). */
-    static List<String> tables(Path lakeDir) {
-        List<String> out = new ArrayList<>();
-        try (Stream<Path> dbs = Files.list(lakeDir)) {
-            for (Path db : dbs.filter(Files::isDirectory).sorted().toList()) {
-                String dbName = db.getFileName().toString();
-                if (dbName.equals("raw") || !dbName.matches("[A-Za-z_][A-Za-z0-9_]*")) {
-                    continue;
-                }
-                try (Stream<Path> tables = Files.list(db)) {
-                    tables.filter(t -> Files.isDirectory(t.resolve("_delta_log"))).sorted()
-                            .forEach(t -> out.add(dbName + "." + t.getFileName()));
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot list the tables of " + lakeDir, e);
-        }
-        return out;
     }
 
     private static Map<Object, Integer> ranks(List<Row> rows, String[] columns, Set<String> ranked) {

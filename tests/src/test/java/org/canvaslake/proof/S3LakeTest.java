@@ -16,13 +16,12 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.canvaslake.cli.SandboxEventsCommand;
+import org.canvaslake.canvas.CanvasJob;
 import org.canvaslake.common.cli.Options;
 import org.canvaslake.common.delta.DeltaTables;
 import org.canvaslake.common.lake.Lake;
-import org.canvaslake.common.lake.LakeCatalog;
+import org.canvaslake.common.job.SparkJob;
 import org.canvaslake.common.report.RunReport;
 import org.canvaslake.common.testing.SparkTest;
 import org.canvaslake.events.EventsJob;
@@ -30,7 +29,11 @@ import org.canvaslake.lander.BatchLander;
 import org.canvaslake.lander.LiveEventMessage;
 import org.canvaslake.lander.LocalObjectStore;
 import org.canvaslake.lander.S3ObjectStore;
+import org.canvaslake.product.ProductJob;
+import org.canvaslake.report.ReportJob;
+import org.canvaslake.sandbox.Institution;
 import org.canvaslake.sandbox.LiveEventGenerator;
+import org.canvaslake.sandbox.canvas.FakeCanvasServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,13 +47,13 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * The lake on S3, as in production: the lander writes raw objects to a bucket through the AWS SDK, and the events job
- * reads them and writes its Delta tables and ledger there through Hadoop's S3A (hadoop-aws, as spark-submit adds it with --packages),
- * with an {@code s3://} lake location. The bucket is S3Proxy's, in a JVM of its own (its Jetty and Guava would meet
- * Spark's here), checking AWS signatures. The tables must equal those of the same objects in a local lake.
+ * The lake on S3, as in production: the lander writes raw objects to a bucket through the AWS SDK, and the events,
+ * canvas, product and report jobs read and write there through Hadoop's S3A (hadoop-aws, which spark-submit adds with
+ * --packages), with an {@code s3://} lake location. The bucket is S3Proxy's, in a JVM of its own (its Jetty and Guava
+ * would meet Spark's here), checking AWS signatures. The tables must equal those the same input gives in a local lake.
  *
- * <p>What S3Proxy is not: S3's consistency and throttling under load, and IAM. It does implement what S3A and Delta
- * use (ranged GETs, delimited and prefix listings, copies, multipart uploads, deletes).
+ * <p>What S3Proxy is not: S3's consistency, latency and throttling under load, and IAM. It does implement what S3A
+ * and Delta use (ranged GETs, delimited and prefix listings, copies, multipart uploads, deletes).
  */
 @ExtendWith(SparkTest.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -133,13 +136,15 @@ class S3LakeTest {
     }
 
     @Test
-    void theEventsJobOnAnS3LakeWritesWhatItWritesLocallyAndReadsOnlyNewObjectsAfter(SparkSession spark,
-                                                                                       @TempDir Path local)
+    void thePipelineOnAnS3LakeWritesWhatItWritesLocallyAndReadsOnlyNewObjectsAfter(SparkSession spark,
+                                                                                     @TempDir Path localDir)
             throws Exception {
-        String lake = "s3://" + BUCKET + "/lake";
-        BatchLander toS3 = new BatchLander(S3ObjectStore.at(lake, s3));
-        BatchLander toLocal = new BatchLander(new LocalObjectStore(local));
-        List<List<LiveEventMessage>> batches = batches(1_000, 10);
+        Lake onS3 = Lake.at("s3://" + BUCKET + "/lake");
+        Lake local = Lake.at(localDir.toString());
+        Institution institution = Institution.generate(7, Institution.Size.TEST);
+        BatchLander toS3 = new BatchLander(S3ObjectStore.at(onS3.root(), s3));
+        BatchLander toLocal = new BatchLander(new LocalObjectStore(localDir));
+        List<List<LiveEventMessage>> batches = batches(new LiveEventGenerator(institution, 7), 600, 10);
         for (List<LiveEventMessage> batch : batches.subList(0, batches.size() - 1)) {
             toS3.land(batch);
             toLocal.land(batch);
@@ -147,40 +152,53 @@ class S3LakeTest {
         assertThat(s3.listObjectsV2(r -> r.bucket(BUCKET).prefix("lake/raw/live_events/dt=")).keyCount())
                 .isPositive();
 
-        RunReport onS3 = events(spark, lake);
-        RunReport onDisk = events(spark, local.toString());
-        assertThat(onS3.failures()).isEmpty();
-        assertThat(onS3.counter("raw_objects")).isEqualTo(batches.size() - 1).isEqualTo(onDisk.counter("raw_objects"));
-        assertThat(onS3.counter("events_read")).isPositive().isEqualTo(onDisk.counter("events_read"));
-        assertThat(onS3.counter("quarantined")).isEqualTo(onDisk.counter("quarantined"));
-        // the tables are in the bucket, written through S3A
-        assertThat(s3.listObjectsV2(r -> r.bucket(BUCKET).prefix("lake/events/live_stream/_delta_log/")).contents())
-                .extracting(o -> o.key()).contains("lake/events/live_stream/_delta_log/00000000000000000000.json");
-        // row for row as in the local lake (but for what names the source object, whose path differs by location,
-        // and the run)
-        Map<String, List<String>> s3Rows = rows(spark, Lake.at(lake));
-        assertThat(s3Rows).containsKeys("events.live_stream", "events._quarantine", "events.logged_in")
-                .isEqualTo(rows(spark, Lake.at(local.toString())));
-        int liveRows = s3Rows.get("events.live_stream").size();
+        // every job of the pipeline, on each lake: live events, the REST snapshot, the data product, the report
+        RunReport eventsOnS3 = run(new EventsJob(), spark, onS3, "--optimize", "never");
+        run(new EventsJob(), spark, local, "--optimize", "never");
+        assertThat(eventsOnS3.counter("raw_objects")).isEqualTo(batches.size() - 1);
+        assertThat(eventsOnS3.counter("events_read")).isPositive();
+        try (FakeCanvasServer canvas = FakeCanvasServer.start(institution)) {
+            for (Lake lake : List.of(onS3, local)) {
+                run(new CanvasJob(), spark, lake, "--canvas-url", canvas.baseUrl(), "--canvas-token", canvas.token(),
+                        "--per-page", "50", "--max-requests-per-second", "1000");
+            }
+        }
+        run(new ProductJob(), spark, onS3);
+        run(new ProductJob(), spark, local);
+        run(new ReportJob(), spark, onS3);
+
+        // written into the bucket through S3A: the tables, the raw REST pages, the report page
+        assertThat(keys("lake/events/live_stream/_delta_log/"))
+                .contains("lake/events/live_stream/_delta_log/00000000000000000000.json");
+        assertThat(keys("lake/raw/canvas_api/")).isNotEmpty();
+        assertThat(keys("lake/_meta/report/")).contains("lake/_meta/report/index.html");
+        // and row for row what the same input gives in a local lake (but for the runs, the arrival times of the
+        // raw objects, and the quarantine's key, which hashes the raw object's path)
+        LakeRows.Rules rules = LakeRows.Rules.dropping("*", "run_id", "compacted_at")
+                .drop("_meta.events_ledger", "modified_at").drop("events._quarantine", "quarantine_id")
+                .drop("_meta.product_state", "updated_at")
+                .rankTimes("snapshot_at", "valid_from", "valid_to");
+        Map<String, List<String>> s3Rows = LakeRows.of(spark, onS3, rules);
+        Map<String, List<String>> localRows = LakeRows.of(spark, local, rules);
+        assertThat(s3Rows).containsKeys("events.live_stream", "events._quarantine", "_meta.events_ledger",
+                "canvas.users", "canvas.courses_history", "product.learning_events");
+        assertThat(s3Rows.get("product.learning_events")).isNotEmpty();
+        assertThat(LakeRows.diff(localRows, s3Rows)).as("the S3 lake against the local one").isEmpty();
 
         // the next hour: one new object; the ledger on S3 keeps the rest from being read again
         toS3.land(batches.get(batches.size() - 1));
-        RunReport next = events(spark, lake);
-        assertThat(next.failures()).isEmpty();
+        RunReport next = run(new EventsJob(), spark, onS3, "--optimize", "never");
         assertThat(next.counter("raw_objects")).isOne();
         assertThat(next.counter("raw_objects_listed")).isBetween(1L, (long) batches.size());
-        assertThat(DeltaTables.read(spark, Lake.at(lake).table("_meta.events_ledger")).count())
-                .isEqualTo(batches.size());
-        RunReport again = events(spark, lake);
-        assertThat(again.counter("raw_objects")).isZero();
-        assertThat(DeltaTables.read(spark, Lake.at(lake).table("events.live_stream")).count())
-                .isEqualTo(liveRows + next.counter("events_read") - next.counter("duplicates_in_run")
-                        - next.counter("duplicates_already_in_lake"));
+        assertThat(DeltaTables.read(spark, onS3.table("_meta.events_ledger")).count()).isEqualTo(batches.size());
+        assertThat(DeltaTables.read(spark, onS3.table("events.live_stream")).count())
+                .isEqualTo(s3Rows.get("events.live_stream").size() + next.counter("events_read")
+                        - next.counter("duplicates_in_run") - next.counter("duplicates_already_in_lake"));
+        assertThat(run(new EventsJob(), spark, onS3, "--optimize", "never").counter("raw_objects")).isZero();
     }
 
-    /** Sandbox messages in batches of {@code size}, the last batch received an hour after the others. */
-    private static List<List<LiveEventMessage>> batches(int count, int size) {
-        LiveEventGenerator generator = SandboxEventsCommand.generator(7);
+    /** Generated messages in batches of {@code size}, the last batch received an hour after the others. */
+    private static List<List<LiveEventMessage>> batches(LiveEventGenerator generator, int count, int size) {
         List<List<LiveEventMessage>> batches = new ArrayList<>();
         Iterator<LiveEventGenerator.Message> it = generator.messages(count);
         List<LiveEventMessage> current = new ArrayList<>();
@@ -202,28 +220,19 @@ class S3LakeTest {
         return batches;
     }
 
-    private static RunReport events(SparkSession spark, String lake) {
-        EventsJob job = new EventsJob();
-        Options options = Options.parse(job.spec(), List.of("--lake", lake, "--optimize", "never"));
-        return job.runWith(spark, options, job.runReport(options));
+    /** Runs a job on the lake; it must succeed. */
+    private static RunReport run(SparkJob job, SparkSession spark, Lake lake, String... more) {
+        List<String> args = new ArrayList<>(List.of("--lake", lake.root()));
+        args.addAll(List.of(more));
+        Options options = Options.parse(job.spec(), args);
+        RunReport report = job.runWith(spark, options, job.runReport(options));
+        assertThat(report.failures()).as(job.getClass().getSimpleName() + " on " + lake.root()).isEmpty();
+        return report;
     }
 
-    /**
-     * Every events table's rows as text, sorted, without the source object's path, the quarantine's key made from it,
-     * and the run.
-     */
-    private static Map<String, List<String>> rows(SparkSession spark, Lake lake) {
-        Map<String, List<String>> out = new TreeMap<>();
-        for (String table : LakeCatalog.discover(spark, lake, "events")) {
-            List<String> rows = new ArrayList<>();
-            for (Row r : DeltaTables.read(spark, lake.table(table))
-                    .drop("source_object", "quarantine_id", "run_id").collectAsList()) {
-                rows.add(r.toString());
-            }
-            rows.sort(null);
-            out.put(table, rows);
-        }
-        return out;
+    private List<String> keys(String prefix) {
+        return s3.listObjectsV2Paginator(r -> r.bucket(BUCKET).prefix(prefix)).contents().stream()
+                .map(o -> o.key()).toList();
     }
 
     private static void waitForPort(int port, Path log) throws Exception {
