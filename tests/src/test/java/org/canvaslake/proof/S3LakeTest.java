@@ -10,12 +10,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.SparkSession;
 import org.canvaslake.canvas.CanvasJob;
 import org.canvaslake.common.cli.Options;
@@ -106,10 +106,7 @@ class S3LakeTest {
                 "fs.s3a.connection.ssl.enabled", "false",
                 "fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider",
                 "fs.s3a.access.key", ACCESS_KEY,
-                "fs.s3a.secret.key", SECRET_KEY,
-                // a test's lakes are small: don't keep S3A file systems of other tests' endpoints around
-                "fs.s3.impl.disable.cache", "true",
-                "fs.s3a.impl.disable.cache", "true");
+                "fs.s3a.secret.key", SECRET_KEY);
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         conf.forEach((k, v) -> {
             previousConf.put(k, hadoop.get(k));
@@ -118,8 +115,10 @@ class S3LakeTest {
     }
 
     @AfterAll
-    void stopS3(SparkSession spark) {
+    void stopS3(SparkSession spark) throws IOException {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        // the bucket's S3A file system, cached by Hadoop for the JVM, goes with its server
+        FileSystem.get(URI.create("s3://" + BUCKET + "/"), hadoop).close();
         previousConf.forEach((k, v) -> {
             if (v == null) {
                 hadoop.unset(k);
@@ -199,19 +198,11 @@ class S3LakeTest {
 
     /** Generated messages in batches of {@code size}, the last batch received an hour after the others. */
     private static List<List<LiveEventMessage>> batches(LiveEventGenerator generator, int count, int size) {
+        List<LiveEventMessage> messages = generator.list(count).stream().map(m -> new LiveEventMessage(m.messageId(),
+                m.receivedAt(), m.attributes(), m.body())).toList();
         List<List<LiveEventMessage>> batches = new ArrayList<>();
-        Iterator<LiveEventGenerator.Message> it = generator.messages(count);
-        List<LiveEventMessage> current = new ArrayList<>();
-        while (it.hasNext()) {
-            LiveEventGenerator.Message m = it.next();
-            current.add(new LiveEventMessage(m.messageId(), m.receivedAt(), m.attributes(), m.body()));
-            if (current.size() == size) {
-                batches.add(current);
-                current = new ArrayList<>();
-            }
-        }
-        if (!current.isEmpty()) {
-            batches.add(current);
+        for (int i = 0; i < messages.size(); i += size) {
+            batches.add(messages.subList(i, Math.min(messages.size(), i + size)));
         }
         List<LiveEventMessage> last = batches.remove(batches.size() - 1);
         Instant later = last.get(last.size() - 1).receivedAt().plusSeconds(3600);
