@@ -14,6 +14,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -67,7 +68,7 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class CrashRerunDrills {
 
-    private static final String PG_URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
+    static final String PG_URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
     private final List<String> jobsRun = new ArrayList<>();
     private int lakes;
     private int tried;
@@ -269,14 +270,19 @@ abstract class CrashRerunDrills {
     }
 
     private static RunReport dap(SparkSession spark, Path lake, FakeDapServer dap, String schema) {
+        // one table at a time, so a crash in one table leaves the tables after it unsynced
+        return dapSync(spark, lake.toString(), dap, schema, "--parallelism", "1");
+    }
+
+    /** {@code dap sync} of users, courses and submissions from the fake DAP server, mirrored to PostgreSQL. */
+    static RunReport dapSync(SparkSession spark, String lake, FakeDapServer dap, String schema, String... more) {
         DapSyncJob job = new DapSyncJob();
         Map<String, String> env = Map.of("DAP_CLIENT_ID", dap.clientId(), "DAP_CLIENT_SECRET", dap.clientSecret());
-        // one table at a time, so a crash in one table leaves the tables after it unsynced
-        Options options = Options.parse(new DapCommand().spec(), List.of("sync", "--tables",
-                "users,courses,submissions", "--base-url", dap.baseUrl(), "--lake", lake.toString(),
-                "--poll-seconds", "0.05", "--jobs-per-minute", "6000", "--parallelism", "1", "--pg-url", PG_URL,
-                "--db-schema", schema), env::get, SecretResolver.aws());
-        return run(job, spark, options);
+        List<String> args = new ArrayList<>(List.of("sync", "--tables", "users,courses,submissions", "--base-url",
+                dap.baseUrl(), "--lake", lake, "--poll-seconds", "0.05", "--jobs-per-minute", "6000", "--pg-url",
+                PG_URL, "--db-schema", schema));
+        args.addAll(List.of(more));
+        return run(job, spark, Options.parse(new DapCommand().spec(), args, env::get, SecretResolver.aws()));
     }
 
     /** A PostgreSQL schema as another (the mirror's state after a baseline run, to start a drill from). */
@@ -300,7 +306,7 @@ abstract class CrashRerunDrills {
         }
     }
 
-    private static void dropSchemas(List<String> schemas) throws SQLException {
+    static void dropSchemas(Collection<String> schemas) throws SQLException {
         try (Connection pg = DriverManager.getConnection(PG_URL); Statement s = pg.createStatement()) {
             for (String schema : schemas) {
                 s.execute("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE");

@@ -8,11 +8,15 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -34,6 +38,7 @@ import org.canvaslake.report.ReportJob;
 import org.canvaslake.sandbox.Institution;
 import org.canvaslake.sandbox.LiveEventGenerator;
 import org.canvaslake.sandbox.canvas.FakeCanvasServer;
+import org.canvaslake.sandbox.dap.FakeDapServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -194,6 +199,46 @@ class S3LakeTest {
                 .isEqualTo(s3Rows.get("events.live_stream").size() + next.counter("events_read")
                         - next.counter("duplicates_in_run") - next.counter("duplicates_already_in_lake"));
         assertThat(run(new EventsJob(), spark, onS3, "--optimize", "never").counter("raw_objects")).isZero();
+    }
+
+    @Test
+    void theDapSyncAndItsPostgresMirrorOnAnS3LakeWriteWhatTheyWriteLocally(SparkSession spark, @TempDir Path localDir)
+            throws Exception {
+        Lake onS3 = Lake.at("s3://" + BUCKET + "/dap-lake");
+        Lake local = Lake.at(localDir.toString());
+        Map<String, String> schemaOf = Map.of(onS3.root(), "cl_s3_" + UUID.randomUUID().toString().substring(0, 8),
+                local.root(), "cl_s3_" + UUID.randomUUID().toString().substring(0, 8));
+        // the DAP job ids and the times name the run, in the lake's sync state and in the mirror's (its detail)
+        LakeRows.Rules rules = LakeRows.Rules.dropping("_meta.dap_sync_state", "last_job_id", "updated_at")
+                .drop("cd2._quarantine", "job_id", "quarantined_at", "source_file")
+                .drop("sql.canvaslake_sync_state", "detail", "updated_at");
+        try (FakeDapServer dap = FakeDapServer.start(FakeDapServer.Settings.defaults()
+                .withSize(Institution.Size.TEST).withRecordsPerObject(100));
+             Connection pg = DriverManager.getConnection(CrashRerunDrills.PG_URL)) {
+            dap.addBrokenLines("courses", List.of("not a record at all"));
+            // the snapshots, then a day later in DAP the incrementals (updates, inserts and hard deletes)
+            for (String mode : List.of("snapshot", "incremental")) {
+                Map<Lake, Map<String, List<String>>> rows = new HashMap<>();
+                for (Lake lake : List.of(onS3, local)) {
+                    RunReport report = CrashRerunDrills.dapSync(spark, lake.root(), dap, schemaOf.get(lake.root()));
+                    assertThat(report.failures()).as("dap sync on " + lake.root()).isEmpty();
+                    assertThat(report.tableCount("cd2.submissions", mode)).as(mode + " on " + lake.root()).isOne();
+                    Map<String, List<String>> all = new TreeMap<>(LakeRows.of(spark, lake, rules));
+                    all.putAll(LakeRows.ofSchema(pg, schemaOf.get(lake.root()), rules));
+                    rows.put(lake, all);
+                }
+                assertThat(rows.get(onS3)).containsKeys("cd2.users", "cd2.courses", "cd2.submissions",
+                        "cd2._quarantine", "_meta.dap_sync_state", "sql.users", "sql.submissions");
+                assertThat(rows.get(onS3).get("sql.submissions")).hasSameSizeAs(rows.get(onS3).get("cd2.submissions"));
+                assertThat(LakeRows.diff(rows.get(local), rows.get(onS3))).as("the S3 lake and its mirror against the"
+                        + " local lake's, after the " + mode).isEmpty();
+                dap.advance();
+            }
+            // the downloaded objects, kept raw in the bucket
+            assertThat(keys("dap-lake/raw/dap/")).anyMatch(k -> k.endsWith(".jsonl.gz"));
+        } finally {
+            CrashRerunDrills.dropSchemas(schemaOf.values());
+        }
     }
 
     /** Generated messages in batches of {@code size}, the last batch received an hour after the others. */
