@@ -118,15 +118,18 @@ public final class EventsLedger {
     }
 
     /**
-     * The greatest path of a compacted object in any of the date folders, if there is one. Read newest first, a
-     * {@link #LAST_STEP_DAYS} days' span of partitions at a time, stopping at the first span that holds one: after a
-     * pause of a few weeks that is one or two spans, not the whole history.
+     * The greatest path of a compacted object in the date folders before {@code before}, if there is one. Read newest
+     * first, a {@link #LAST_STEP_DAYS} days' span of partitions at a time, stopping at the first span that holds one:
+     * after a pause of a few weeks that is one or two spans, not the whole history.
+     *
+     * @param before the first folder date not to read (the caller found nothing compacted from there on); null: read
+     *               up to the newest folder
      */
-    public Optional<String> last(RawObjectStore.DateFolders folders) {
+    public Optional<String> last(RawObjectStore.DateFolders folders, LocalDate before) {
         if (!exists()) {
             return Optional.empty();
         }
-        LocalDate until = null;
+        LocalDate until = before;
         while (true) {
             LocalDate from = (until == null ? folders.newest() : until).minusDays(LAST_STEP_DAYS);
             // the last span reaches back past the oldest folder, and past it to anything older

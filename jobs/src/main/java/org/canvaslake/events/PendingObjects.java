@@ -55,7 +55,7 @@ final class PendingObjects {
         // the usual hourly case: what the ledger holds of the recent folders, which include the newest compacted one
         Set<String> done = new HashSet<>(ledger.compacted(folders, recent, null));
         Optional<LocalDate> newestDone = done.stream().max(String::compareTo).flatMap(folders::dateOf)
-                .or(() -> ledger.last(folders).flatMap(folders::dateOf));
+                .or(() -> ledger.last(folders, recent).flatMap(folders::dateOf));
         LocalDate since = newestDone.map(d -> earlier(anchor, d).minusDays(days)).orElse(folders.byDate().firstKey());
         if (newestDone.isPresent() && since.isBefore(recent)) {
             // runs stopped for a while (or a new day began): the ledger's part for the older folders listed too

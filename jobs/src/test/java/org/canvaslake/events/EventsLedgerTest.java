@@ -103,18 +103,20 @@ class EventsLedgerTest {
                 LocalDate.parse("2026-11-10"), RAW + "/dt=2026-11-10")));
         // nothing compacted in the newest folder's month: the month before holds the last one
         deletePartitionsBefore(lake, "dt=2026-09-01");
-        assertThat(ledger.last(folders)).contains(september);
+        assertThat(ledger.last(folders, null)).contains(september);
         // the partitions of the older months were not opened: reading them now fails
         assertThatThrownBy(() -> ledger.pending(List.of())).hasMessageContaining("dt=2026-08-01");
 
         // a newer object, and nothing before the oldest folder opened unless needed
         String november = RAW + "/dt=2026-11-10/hour=02/batch.jsonl.gz";
         ledger.record(objects(november), "run-2", false);
-        assertThat(ledger.last(folders)).contains(november);
+        assertThat(ledger.last(folders, null)).contains(november);
+        // the folders the caller read already are left out
+        assertThat(ledger.last(folders, LocalDate.parse("2026-11-10"))).contains(september);
         // nothing in any of these folders: every span is read, the oldest one without a lower bound
         EventsLedger empty = new EventsLedger(spark, Lake.at(lake.resolve("other").toString()));
         empty.record(objects("file:/landed/copied/bare.jsonl"), "run-1", false);
-        assertThat(empty.last(folders)).isEmpty();
+        assertThat(empty.last(folders, null)).isEmpty();
     }
 
     private static void deletePartitionsBefore(Path lake, String partition) throws IOException {
