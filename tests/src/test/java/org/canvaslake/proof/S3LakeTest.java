@@ -241,6 +241,21 @@ class S3LakeTest {
         }
     }
 
+    @Test
+    void aLakeInABucketThatIsNotThereFailsEachRunNamingTheLakeAndStillRecordsTheReport(SparkSession spark) {
+        Lake lake = Lake.at("s3://no-such-bucket/lake");
+        for (SparkJob job : List.<SparkJob>of(new EventsJob(), new ProductJob(), new ReportJob())) {
+            Options options = Options.parse(job.spec(), List.of("--lake", lake.root()));
+            // the run log cannot be written there either: the report is printed and notified all the same, and the
+            // run returns failed (until now S3A's undeclared IOException went past the report's notifiers)
+            RunReport report = job.runWith(spark, options, job.runReport(options));
+            assertThat(report.succeeded()).isFalse();
+            assertThat(report.failures()).singleElement().satisfies(f -> assertThat(f.message())
+                    .as(job.getClass().getSimpleName()).contains("s3://no-such-bucket/lake/", "does not exist")
+                    .containsPattern("Check that the (location|lake) .*exists"));
+        }
+    }
+
     /** Generated messages in batches of {@code size}, the last batch received an hour after the others. */
     private static List<List<LiveEventMessage>> batches(LiveEventGenerator generator, int count, int size) {
         List<LiveEventMessage> messages = generator.list(count).stream().map(m -> new LiveEventMessage(m.messageId(),

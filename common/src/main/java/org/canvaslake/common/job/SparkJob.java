@@ -1,5 +1,6 @@
 package org.canvaslake.common.job;
 
+import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,13 +71,24 @@ public abstract class SparkJob implements Command {
             throw e;
         } catch (Exception e) {
             LOG.error("{} run {} failed", name(), report.runId(), e);
-            report.fail(name(), e.getClass().getSimpleName() + ": " + Redaction.redact(String.valueOf(e.getMessage())));
+            report.fail(name(), e.getClass().getSimpleName() + ": " + Redaction.redact(String.valueOf(e.getMessage()))
+                    + storageHint(e, lake));
         }
         report.finish();
         // a crashed process records nothing; in the tests' exception mode this throws past the report as a kill would
         CrashPoints.check(name() + CRASH_BEFORE_RUN_LOG);
         record(spark, lake, options, report);
         return report;
+    }
+
+    /**
+     * What to check when the lake's storage failed the run: an I/O error about a path in the lake (a bucket that is
+     * not there, access denied), which Hadoop and Delta throw as they are, naming the path and the store's error only.
+     */
+    static String storageHint(Exception e, Lake lake) {
+        return e instanceof IOException && String.valueOf(e.getMessage()).contains(lake.root())
+                ? " Check that the lake " + lake.root() + " exists and that this job may read and write there (--lake)."
+                : "";
     }
 
     public RunReport runReport(Options options) {
@@ -89,7 +101,9 @@ public abstract class SparkJob implements Command {
         System.out.print(report.toText());
         try {
             RunLog.append(spark, lake, report);
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
+            // Exception, not RuntimeException: Delta (Scala) throws Hadoop's checked IOExceptions undeclared, as S3A's
+            // for a bucket that is not there; the report must still reach the notifiers
             LOG.error("Could not append the run report to {} in {}: {}", RunLog.TABLE, lake, e.getMessage());
         }
         for (Notifier n : notifiers(options)) {
