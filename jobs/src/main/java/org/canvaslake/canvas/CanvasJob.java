@@ -179,7 +179,8 @@ public final class CanvasJob extends SparkJob {
                 out.put(entity, new CanvasFetcher.Fetched(dir, manifest));
             } catch (UsageException e) {
                 throw e;
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
+                // Exception, not RuntimeException: Delta and Spark throw Hadoop's IOExceptions undeclared
                 report.fail(entity.table(), e.getMessage());
             }
         }
@@ -226,7 +227,8 @@ public final class CanvasJob extends SparkJob {
                     snapshot.received(), applied.inserted(), applied.updated(), applied.deleted(), applied.unchanged(),
                     applied.kept() > 0 ? ", " + applied.kept() + " kept (their course failed)" : "",
                     (System.nanoTime() - start) / 1_000_000);
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
+            // Exception, not RuntimeException: Delta and Spark throw Hadoop's IOExceptions undeclared
             LOG.error("{} could not be updated from {}", table, fetched.dir(), e);
             report.fail(table, e.getClass().getSimpleName() + ": " + e.getMessage());
         }

@@ -121,7 +121,8 @@ final class TableOptimize {
                     }
                     LOG.info("events: optimized {}: {} small files packed into {} ({} ms)", table, p.filesRemoved(),
                             p.filesAdded(), (System.nanoTime() - start) / 1_000_000);
-                } catch (RuntimeException e) {
+                } catch (Exception e) {
+                    // Exception, not RuntimeException: Delta and Spark throw Hadoop's IOExceptions undeclared
                     LOG.warn("events: OPTIMIZE of {} failed", table, e);
                     report.note("OPTIMIZE of " + table + " failed (its data is written and recorded; the next daily"
                             + " OPTIMIZE tries again): " + e.getClass().getSimpleName() + ": " + e.getMessage());

@@ -31,7 +31,8 @@ public final class LakeCatalog {
             spark.sql("CREATE DATABASE IF NOT EXISTS `" + parts[0] + "`");
             spark.sql("CREATE TABLE IF NOT EXISTS `" + parts[0] + "`.`" + parts[1] + "` USING DELTA LOCATION '"
                     + lake.table(qualifiedName).replace("'", "\\'") + "'");
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
+            // Exception, not RuntimeException: Delta and Spark throw Hadoop's IOExceptions undeclared
             // a catalog we may not write to must not fail a job whose data is already written
             LOG.warn("Could not register {} in the catalog: {}", qualifiedName, e.getMessage());
         }

@@ -116,7 +116,8 @@ public final class LakeMirrorJob extends SparkJob {
                     mirror(context.spark(), context.lake(), table, keys, options, loader, state, context.report());
                 } catch (UsageException e) {
                     throw e;
-                } catch (RuntimeException e) {
+                } catch (Exception e) {
+                    // Exception, not RuntimeException: Delta and Spark throw Hadoop's IOExceptions undeclared
                     LOG.error("Mirroring {} failed", table, e);
                     context.report().fail(table, e.getClass().getSimpleName() + ": " + e.getMessage());
                 }
