@@ -217,7 +217,16 @@ public final class EventsJob extends SparkJob {
             CrashPoints.check(CRASH_BEFORE_LEDGER);
             long ledgerStart = System.nanoTime();
             List<ParseSummary.ObjectRead> done = summary.objects().stream().filter(o -> !o.failed()).toList();
-            ledger.record(done, report.runId(), options.full());
+            try {
+                ledger.record(done, report.runId(), options.full());
+            } catch (Exception e) {
+                // Exception, not RuntimeException: Delta throws Hadoop's IOExceptions undeclared
+                LOG.error("events: recording the run's objects in {} failed", EventsLedger.NAME, e);
+                report.fail(EventsLedger.NAME, e.getClass().getSimpleName() + ": " + e.getMessage());
+                report.note("The ledger was not updated: the objects of this run are read again next run (their"
+                        + " events are in the tables already, and are not doubled).");
+                return;
+            }
             report.counter(STEP_MS + "ledger", ms(ledgerStart));
             LOG.info("events: ledger {} records {} objects ({} ms)", EventsLedger.NAME, done.size(), ms(ledgerStart));
             Instant now = Instant.now();

@@ -3,10 +3,7 @@ package org.canvaslake.proof;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -18,7 +15,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.SparkSession;
 import org.canvaslake.canvas.CanvasJob;
@@ -46,96 +42,33 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The lake on S3, as in production: the lander writes raw objects to a bucket through the AWS SDK, and the events,
- * canvas, product and report jobs read and write there through Hadoop's S3A (hadoop-aws, which spark-submit adds with
- * --packages), with an {@code s3://} lake location. The bucket is S3Proxy's, in a JVM of its own (its Jetty and Guava
- * would meet Spark's here), checking AWS signatures. The tables must equal those the same input gives in a local lake.
- *
- * <p>What S3Proxy is not: S3's consistency, latency and throttling under load, and IAM. It does implement what S3A
- * and Delta use (ranged GETs, delimited and prefix listings, copies, multipart uploads, deletes).
+ * canvas, product, report and dap jobs read and write there through Hadoop's S3A (hadoop-aws, which spark-submit adds
+ * with --packages), with an {@code s3://} lake location. The bucket is {@link S3ProxyServer}'s. The tables must equal
+ * those the same input gives in a local lake.
  */
 @ExtendWith(SparkTest.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class S3LakeTest {
 
-    private static final String ACCESS_KEY = "canvaslake-test";
-    private static final String SECRET_KEY = "canvaslake-test-secret";
     private static final String BUCKET = "institution-lake";
-    private static final Path SERVER_JAR = Path.of("target/s3proxy/s3proxy.jar");
 
-    private Process server;
-    private URI endpoint;
+    private S3ProxyServer server;
     private S3Client s3;
-    private final Map<String, String> previousConf = new TreeMap<>();
 
     @BeforeAll
     void startS3(SparkSession spark, @TempDir Path work) throws Exception {
-        assertThat(SERVER_JAR).as("S3Proxy's jar, copied by the build (mvn verify, or mvn -pl tests"
-                + " generate-test-resources)").exists();
-        int port;
-        try (ServerSocket free = new ServerSocket(0)) {
-            port = free.getLocalPort();
-        }
-        endpoint = URI.create("http://127.0.0.1:" + port);
-        Path properties = work.resolve("s3proxy.properties");
-        Files.writeString(properties, String.join("\n",
-                "s3proxy.endpoint=" + endpoint,
-                "s3proxy.authorization=aws-v2-or-v4",
-                "s3proxy.identity=" + ACCESS_KEY,
-                "s3proxy.credential=" + SECRET_KEY,
-                "jclouds.provider=transient",
-                "jclouds.identity=" + ACCESS_KEY,
-                "jclouds.credential=" + SECRET_KEY) + "\n");
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        server = new ProcessBuilder(java.toString(), "-Xmx512m", "-cp", SERVER_JAR.toString(),
-                "org.gaul.s3proxy.Main", "--properties", properties.toString())
-                .redirectErrorStream(true).redirectOutput(work.resolve("s3proxy.log").toFile()).start();
-        waitForPort(port, work.resolve("s3proxy.log"));
-
-        s3 = S3Client.builder().endpointOverride(endpoint).region(Region.US_EAST_1).forcePathStyle(true)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY,
-                        SECRET_KEY))).build();
-        s3.createBucket(r -> r.bucket(BUCKET));
-
-        // what a deployment off AWS would pass as spark.hadoop.fs.s3a.* (on Glue and EMR the platform does this)
-        Map<String, String> conf = Map.of(
-                "fs.s3a.endpoint", endpoint.toString(),
-                "fs.s3a.endpoint.region", "us-east-1",
-                "fs.s3a.path.style.access", "true",
-                "fs.s3a.connection.ssl.enabled", "false",
-                "fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider",
-                "fs.s3a.access.key", ACCESS_KEY,
-                "fs.s3a.secret.key", SECRET_KEY);
-        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-        conf.forEach((k, v) -> {
-            previousConf.put(k, hadoop.get(k));
-            hadoop.set(k, v);
-        });
+        server = S3ProxyServer.start(work, spark.sparkContext().hadoopConfiguration(), BUCKET);
+        s3 = server.client();
     }
 
     @AfterAll
-    void stopS3(SparkSession spark) throws IOException {
-        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-        // the bucket's S3A file system, cached by Hadoop for the JVM, goes with its server
-        FileSystem.get(URI.create("s3://" + BUCKET + "/"), hadoop).close();
-        previousConf.forEach((k, v) -> {
-            if (v == null) {
-                hadoop.unset(k);
-            } else {
-                hadoop.set(k, v);
-            }
-        });
-        if (s3 != null) {
-            s3.close();
-        }
+    void stopS3() throws IOException {
         if (server != null) {
-            server.destroyForcibly();
+            server.close();
         }
     }
 
@@ -242,7 +175,8 @@ class S3LakeTest {
     }
 
     @Test
-    void aLakeInABucketThatIsNotThereFailsEachRunNamingTheLakeAndStillRecordsTheReport(SparkSession spark) {
+    void aLakeInABucketThatIsNotThereFailsEachRunNamingTheLakeAndStillRecordsTheReport(SparkSession spark)
+            throws IOException {
         Lake lake = Lake.at("s3://no-such-bucket/lake");
         for (SparkJob job : List.<SparkJob>of(new EventsJob(), new ProductJob(), new ReportJob())) {
             Options options = Options.parse(job.spec(), List.of("--lake", lake.root()));
@@ -254,6 +188,8 @@ class S3LakeTest {
                     .as(job.getClass().getSimpleName()).contains("s3://no-such-bucket/lake/", "does not exist")
                     .containsPattern("Check that the (location|lake) .*exists"));
         }
+        // S3A's instance for that bucket, cached for the JVM, goes with the server too
+        FileSystem.get(URI.create(lake.root()), spark.sparkContext().hadoopConfiguration()).close();
     }
 
     /** Generated messages in batches of {@code size}, the last batch received an hour after the others. */
@@ -282,20 +218,6 @@ class S3LakeTest {
     }
 
     private List<String> keys(String prefix) {
-        return s3.listObjectsV2Paginator(r -> r.bucket(BUCKET).prefix(prefix)).contents().stream()
-                .map(o -> o.key()).toList();
-    }
-
-    private static void waitForPort(int port, Path log) throws Exception {
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            try (Socket ignored = new Socket("127.0.0.1", port)) {
-                return;
-            } catch (IOException notYet) {
-                Thread.sleep(200);
-            }
-        }
-        throw new IllegalStateException("S3Proxy did not open port " + port + " within 60 s; its log: "
-                + Files.readString(log));
+        return server.keys(BUCKET, prefix);
     }
 }

@@ -12,11 +12,13 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.delta.DeltaLog;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructField;
@@ -41,7 +43,18 @@ public final class DeltaTables {
     private DeltaTables() {
     }
 
+    /**
+     * Whether there is a table at the path. Delta answers from the log it has cached for the path in this JVM, which
+     * stays at "no table" when the first commit failed here as far as the writer could tell but landed all the same (a
+     * PUT done and its answer lost), or when another process made the table since: the run after would then write the
+     * table anew on top of the rows it has. So a "no" is asked again of the log itself (and the fresh log is what
+     * merges use next).
+     */
     public static boolean exists(SparkSession spark, String path) {
+        if (DeltaTable.isDeltaTable(spark, path)) {
+            return true;
+        }
+        DeltaLog.invalidateCache(spark, new Path(path));
         return DeltaTable.isDeltaTable(spark, path);
     }
 

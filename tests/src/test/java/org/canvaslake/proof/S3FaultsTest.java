@@ -1,0 +1,157 @@
+package org.canvaslake.proof;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.spark.sql.SparkSession;
+import org.canvaslake.canvas.CanvasJob;
+import org.canvaslake.common.cli.Options;
+import org.canvaslake.common.lake.Lake;
+import org.canvaslake.common.job.SparkJob;
+import org.canvaslake.common.report.RunReport;
+import org.canvaslake.common.testing.SparkTest;
+import org.canvaslake.events.EventsJob;
+import org.canvaslake.lander.BatchLander;
+import org.canvaslake.lander.LiveEventMessage;
+import org.canvaslake.lander.S3ObjectStore;
+import org.canvaslake.proof.FaultyS3AFileSystem.Fault;
+import org.canvaslake.sandbox.Institution;
+import org.canvaslake.sandbox.LiveEventGenerator;
+import org.canvaslake.sandbox.canvas.FakeCanvasServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Storage faults in the jobs' own writes to an S3 lake: a Parquet file or a Delta commit whose PUT fails, and a commit
+ * that lands while the writer is told it failed (the answer lost), injected under S3A ({@link FaultyS3AFileSystem})
+ * on {@link S3ProxyServer}'s bucket. Each run with a fault must fail the unit it hit and say so; the next run, without
+ * the fault, must leave the lake equal, row for row, to one that never saw a fault: nothing lost, nothing doubled.
+ * The crash drills stop a run at its own boundaries; these faults come from inside Spark's and Delta's writes.
+ */
+@ExtendWith(SparkTest.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class S3FaultsTest {
+
+    private static final String BUCKET = "faulty-lake";
+    private static final String RAW = "s3://" + BUCKET + "/landed/raw/live_events";
+    /** What differs between two runs by design: the run ids, and the times of the snapshots by rank. */
+    private static final LakeRows.Rules RULES = LakeRows.Rules.dropping("*", "run_id", "compacted_at")
+            .rankTimes("snapshot_at", "valid_from", "valid_to");
+
+    private S3ProxyServer server;
+
+    @BeforeAll
+    void startS3(SparkSession spark, @TempDir Path work) throws Exception {
+        server = S3ProxyServer.start(work, spark.sparkContext().hadoopConfiguration(), BUCKET);
+        // S3A for this bucket, with faults when armed (Hadoop keeps one instance per bucket, made on first use)
+        server.set(Map.of("fs.s3.impl", FaultyS3AFileSystem.class.getName()));
+        BatchLander lander = new BatchLander(S3ObjectStore.at("s3://" + BUCKET + "/landed", server.client()));
+        List<LiveEventMessage> messages = new LiveEventGenerator(Institution.generate(11, Institution.Size.TEST), 11)
+                .list(200).stream().map(m -> new LiveEventMessage(m.messageId(), m.receivedAt(), m.attributes(),
+                        m.body())).toList();
+        for (int i = 0; i < messages.size(); i += 10) {
+            lander.land(messages.subList(i, Math.min(messages.size(), i + 10)));
+        }
+    }
+
+    @AfterAll
+    void stopS3() throws IOException {
+        FaultyS3AFileSystem.disarm();
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void anEventsRunHitByAStorageFaultFailsAndTheNextRunLeavesTheLakeAsIfNoneHadHappened(SparkSession spark) {
+        Map<String, List<String>> clean = LakeRows.of(spark, events(spark, lake("events-clean")), RULES);
+        assertThat(clean).containsKeys("events.live_stream", "_meta.events_ledger");
+
+        // a Parquet file of the live stream refused: the live stream fails, so no per-type table is written
+        faultThenRerun(spark, "events-parquet", Fault.failing("/events/live_stream/dt=[^/]+/[^/]+\\.parquet$"),
+                "events.live_stream", clean);
+        // every per-type table's first commit lands, and the job is told it failed
+        faultThenRerun(spark, "events-commits-lost",
+                Fault.landingThenFailing("/events/(?!live_stream/|_quarantine/)[a-z_]+/_delta_log/0{20}\\.json$"),
+                "events.", clean);
+        // the ledger's commit refused after every table committed: the next run reads all objects again
+        faultThenRerun(spark, "events-ledger", Fault.failing("/_meta/events_ledger/_delta_log/0{20}\\.json$"),
+                "_meta.events_ledger", clean);
+    }
+
+    @Test
+    void aCanvasRunWhoseCommitIsLostFailsThatTableAloneAndTheNextRunSettlesIt(SparkSession spark) throws Exception {
+        try (FakeCanvasServer canvas = FakeCanvasServer.start(Institution.generate(11, Institution.Size.TEST))) {
+            Map<String, List<String>> clean = LakeRows.of(spark, canvas(spark, lake("canvas-clean"), canvas), RULES);
+            assertThat(clean).containsKeys("canvas.users", "canvas.courses");
+
+            Lake lake = lake("canvas-commit-lost");
+            FaultyS3AFileSystem.arm(Fault.landingThenFailing("/canvas/users/_delta_log/0{20}\\.json$"));
+            RunReport faulted = run(new CanvasJob(), spark, lake, canvasArgs(canvas));
+            assertThat(FaultyS3AFileSystem.disarm()).isOne();
+            // that table failed, by name; the others were applied in the same run
+            assertThat(faulted.failures()).singleElement().satisfies(f -> {
+                assertThat(f.unit()).isEqualTo("canvas.users");
+                assertThat(f.message()).contains("Injected fault");
+            });
+            assertThat(faulted.tableCount("canvas.courses", "inserted")).isPositive();
+            canvas(spark, lake, canvas);
+            assertThat(LakeRows.diff(clean, LakeRows.of(spark, lake, RULES))).isEmpty();
+        }
+    }
+
+    /** A run with the fault armed must fail naming {@code failedUnit}; the next one, without, must end as {@code clean}. */
+    private void faultThenRerun(SparkSession spark, String name, Fault fault, String failedUnit,
+                                Map<String, List<String>> clean) {
+        Lake lake = lake(name);
+        FaultyS3AFileSystem.arm(fault);
+        RunReport faulted = run(new EventsJob(), spark, lake, eventsArgs());
+        assertThat(FaultyS3AFileSystem.disarm()).as(name + ": writes the fault hit").isPositive();
+        assertThat(faulted.succeeded()).as(name).isFalse();
+        assertThat(faulted.failures()).as(name).allSatisfy(f -> assertThat(f.unit()).startsWith(failedUnit));
+        assertThat(faulted.notes()).as(name).anySatisfy(n -> assertThat(n).contains("read again next run"));
+        events(spark, lake);
+        assertThat(LakeRows.diff(clean, LakeRows.of(spark, lake, RULES))).as(name + ", after the next run").isEmpty();
+    }
+
+    private static Lake lake(String name) {
+        return Lake.at("s3://" + BUCKET + "/" + name);
+    }
+
+    private static Lake events(SparkSession spark, Lake lake) {
+        RunReport report = run(new EventsJob(), spark, lake, eventsArgs());
+        assertThat(report.failures()).as("events on " + lake.root()).isEmpty();
+        return lake;
+    }
+
+    private static Lake canvas(SparkSession spark, Lake lake, FakeCanvasServer canvas) {
+        RunReport report = run(new CanvasJob(), spark, lake, canvasArgs(canvas));
+        assertThat(report.failures()).as("canvas on " + lake.root()).isEmpty();
+        return lake;
+    }
+
+    private static String[] eventsArgs() {
+        return new String[] {"--raw", RAW, "--optimize", "never"};
+    }
+
+    private static String[] canvasArgs(FakeCanvasServer canvas) {
+        return new String[] {"--canvas-url", canvas.baseUrl(), "--canvas-token", canvas.token(), "--per-page", "50",
+            "--max-requests-per-second", "1000"};
+    }
+
+    private static RunReport run(SparkJob job, SparkSession spark, Lake lake, String... more) {
+        List<String> args = new ArrayList<>(List.of("--lake", lake.root()));
+        args.addAll(List.of(more));
+        Options options = Options.parse(job.spec(), args);
+        return job.runWith(spark, options, job.runReport(options));
+    }
+}
