@@ -56,7 +56,7 @@ class S3FaultsTest {
         server.set(Map.of("fs.s3.impl", FaultyS3AFileSystem.class.getName()));
         BatchLander lander = new BatchLander(S3ObjectStore.at("s3://" + BUCKET + "/landed", server.client()));
         List<LiveEventMessage> messages = new LiveEventGenerator(Institution.generate(11, Institution.Size.TEST), 11)
-                .list(200).stream().map(m -> new LiveEventMessage(m.messageId(), m.receivedAt(), m.attributes(),
+                .list(100).stream().map(m -> new LiveEventMessage(m.messageId(), m.receivedAt(), m.attributes(),
                         m.body())).toList();
         for (int i = 0; i < messages.size(); i += 10) {
             lander.land(messages.subList(i, Math.min(messages.size(), i + 10)));
