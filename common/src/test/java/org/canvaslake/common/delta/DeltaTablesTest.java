@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.apache.spark.sql.functions.col;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -11,8 +12,10 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.delta.DeltaLog;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.canvaslake.common.io.FileTrees;
 import org.canvaslake.common.testing.SparkTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -68,6 +71,27 @@ class DeltaTablesTest {
         assertThat(content(spark, path)).containsExactly("2|benedict", "4|chloe");
         long versionAfter = DeltaTable.forPath(spark, path).history(1).first().getLong(0);
         assertThat(versionAfter).isGreaterThanOrEqualTo(versionBefore);
+    }
+
+    @Test
+    void aTableThatAppearedAfterThisJvmFoundNoneIsSeenAndMergedInto(SparkSession spark, @TempDir Path dir)
+            throws IOException {
+        Path table = dir.resolve("late");
+        String path = table.toUri().toString();
+        assertThat(DeltaTables.exists(spark, path)).isFalse();
+        // a write opens the table's log (cached for the JVM: no table yet); then the table appears without this JVM's
+        // Delta knowing: the write's own commit landed while the writer was told it failed, or another process's
+        assertThat(DeltaLog.forTable(spark, path).tableExists()).isFalse();
+        String elsewhere = dir.resolve("elsewhere").toUri().toString();
+        DeltaTables.merge(spark, rows(spark, new Object[]{1L, "ada", false}), elsewhere, MergeSpec.on("id"));
+        FileTrees.copy(dir.resolve("elsewhere"), table);
+
+        assertThat(DeltaTables.exists(spark, path)).isTrue();
+        // so the next write merges into it rather than writing it anew on top of its rows
+        MergeResult merged = DeltaTables.merge(spark, rows(spark, new Object[]{1L, "ada", false},
+                new Object[]{2L, "ben", false}), path, MergeSpec.on("id"));
+        assertThat(merged.inserted()).isOne();
+        assertThat(content(spark, path)).containsExactly("1|ada|false", "2|ben|false");
     }
 
     @Test
