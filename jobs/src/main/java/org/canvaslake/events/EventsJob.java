@@ -223,8 +223,9 @@ public final class EventsJob extends SparkJob {
                 // Exception, not RuntimeException: Delta throws Hadoop's IOExceptions undeclared
                 LOG.error("events: recording the run's objects in {} failed", EventsLedger.NAME, e);
                 report.fail(EventsLedger.NAME, e.getClass().getSimpleName() + ": " + e.getMessage());
-                report.note("The ledger was not updated: the objects of this run are read again next run (their"
-                        + " events are in the tables already, and are not doubled).");
+                report.note("Recording this run's objects in the ledger failed: unless the commit landed all the same,"
+                        + " they are read again next run (their events are in the tables already, and are not"
+                        + " doubled).");
                 return;
             }
             report.counter(STEP_MS + "ledger", ms(ledgerStart));
