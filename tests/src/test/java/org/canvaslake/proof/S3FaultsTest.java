@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 import org.apache.spark.sql.SparkSession;
 import org.canvaslake.canvas.CanvasJob;
-import org.canvaslake.common.cli.Options;
 import org.canvaslake.common.lake.Lake;
-import org.canvaslake.common.job.SparkJob;
 import org.canvaslake.common.report.RunReport;
 import org.canvaslake.common.testing.SparkTest;
 import org.canvaslake.events.EventsJob;
@@ -55,11 +52,9 @@ class S3FaultsTest {
         // S3A for this bucket, with faults when armed (Hadoop keeps one instance per bucket, made on first use)
         server.set(Map.of("fs.s3.impl", FaultyS3AFileSystem.class.getName()));
         BatchLander lander = new BatchLander(S3ObjectStore.at("s3://" + BUCKET + "/landed", server.client()));
-        List<LiveEventMessage> messages = new LiveEventGenerator(Institution.generate(11, Institution.Size.TEST), 11)
-                .list(100).stream().map(m -> new LiveEventMessage(m.messageId(), m.receivedAt(), m.attributes(),
-                        m.body())).toList();
-        for (int i = 0; i < messages.size(); i += 10) {
-            lander.land(messages.subList(i, Math.min(messages.size(), i + 10)));
+        for (List<LiveEventMessage> batch : S3LakeTest.batches(new LiveEventGenerator(Institution.generate(11,
+                Institution.Size.TEST), 11), 100, 10)) {
+            lander.land(batch);
         }
     }
 
@@ -96,7 +91,7 @@ class S3FaultsTest {
 
             Lake lake = lake("canvas-commit-lost");
             FaultyS3AFileSystem.arm(Fault.landingThenFailing("/canvas/users/_delta_log/0{20}\\.json$"));
-            RunReport faulted = run(new CanvasJob(), spark, lake, canvasArgs(canvas));
+            RunReport faulted = S3LakeTest.runOn(new CanvasJob(), spark, lake, S3LakeTest.canvasArgs(canvas));
             assertThat(FaultyS3AFileSystem.disarm()).isOne();
             // that table failed, by name; the others were applied in the same run
             assertThat(faulted.failures()).singleElement().satisfies(f -> {
@@ -109,12 +104,14 @@ class S3FaultsTest {
         }
     }
 
-    /** A run with the fault armed must fail naming {@code failedUnit}; the next one, without, must end as {@code clean}. */
+    /**
+     * A run with the fault armed must fail naming {@code failedUnit}; the next one, without, must end as {@code clean}.
+     */
     private void faultThenRerun(SparkSession spark, String name, Fault fault, String failedUnit,
                                 Map<String, List<String>> clean) {
         Lake lake = lake(name);
         FaultyS3AFileSystem.arm(fault);
-        RunReport faulted = run(new EventsJob(), spark, lake, eventsArgs());
+        RunReport faulted = S3LakeTest.runOn(new EventsJob(), spark, lake, eventsArgs());
         assertThat(FaultyS3AFileSystem.disarm()).as(name + ": writes the fault hit").isPositive();
         assertThat(faulted.succeeded()).as(name).isFalse();
         assertThat(faulted.failures()).as(name).allSatisfy(f -> assertThat(f.unit()).startsWith(failedUnit));
@@ -127,31 +124,19 @@ class S3FaultsTest {
         return Lake.at("s3://" + BUCKET + "/" + name);
     }
 
+    /** A successful events run on the lake. */
     private static Lake events(SparkSession spark, Lake lake) {
-        RunReport report = run(new EventsJob(), spark, lake, eventsArgs());
-        assertThat(report.failures()).as("events on " + lake.root()).isEmpty();
+        S3LakeTest.run(new EventsJob(), spark, lake, eventsArgs());
         return lake;
     }
 
+    /** A successful canvas run on the lake. */
     private static Lake canvas(SparkSession spark, Lake lake, FakeCanvasServer canvas) {
-        RunReport report = run(new CanvasJob(), spark, lake, canvasArgs(canvas));
-        assertThat(report.failures()).as("canvas on " + lake.root()).isEmpty();
+        S3LakeTest.run(new CanvasJob(), spark, lake, S3LakeTest.canvasArgs(canvas));
         return lake;
     }
 
     private static String[] eventsArgs() {
         return new String[] {"--raw", RAW, "--optimize", "never"};
-    }
-
-    private static String[] canvasArgs(FakeCanvasServer canvas) {
-        return new String[] {"--canvas-url", canvas.baseUrl(), "--canvas-token", canvas.token(), "--per-page", "50",
-            "--max-requests-per-second", "1000"};
-    }
-
-    private static RunReport run(SparkJob job, SparkSession spark, Lake lake, String... more) {
-        List<String> args = new ArrayList<>(List.of("--lake", lake.root()));
-        args.addAll(List.of(more));
-        Options options = Options.parse(job.spec(), args);
-        return job.runWith(spark, options, job.runReport(options));
     }
 }

@@ -81,7 +81,8 @@ class S3LakeTest {
         Institution institution = Institution.generate(7, Institution.Size.TEST);
         BatchLander toS3 = new BatchLander(S3ObjectStore.at(onS3.root(), s3));
         BatchLander toLocal = new BatchLander(new LocalObjectStore(localDir));
-        List<List<LiveEventMessage>> batches = batches(new LiveEventGenerator(institution, 7), 600, 10);
+        List<List<LiveEventMessage>> batches = lastAnHourLater(batches(new LiveEventGenerator(institution, 7), 600,
+                10));
         for (List<LiveEventMessage> batch : batches.subList(0, batches.size() - 1)) {
             toS3.land(batch);
             toLocal.land(batch);
@@ -96,8 +97,7 @@ class S3LakeTest {
         assertThat(eventsOnS3.counter("events_read")).isPositive();
         try (FakeCanvasServer canvas = FakeCanvasServer.start(institution)) {
             for (Lake lake : List.of(onS3, local)) {
-                run(new CanvasJob(), spark, lake, "--canvas-url", canvas.baseUrl(), "--canvas-token", canvas.token(),
-                        "--per-page", "50", "--max-requests-per-second", "1000");
+                run(new CanvasJob(), spark, lake, canvasArgs(canvas));
             }
         }
         run(new ProductJob(), spark, onS3);
@@ -179,10 +179,9 @@ class S3LakeTest {
             throws IOException {
         Lake lake = Lake.at("s3://no-such-bucket/lake");
         for (SparkJob job : List.<SparkJob>of(new EventsJob(), new ProductJob(), new ReportJob())) {
-            Options options = Options.parse(job.spec(), List.of("--lake", lake.root()));
             // the run log cannot be written there either; the run still returns its failed report (until now S3A's
             // undeclared IOException from that write went out of the run, past the report's notifiers)
-            RunReport report = job.runWith(spark, options, job.runReport(options));
+            RunReport report = runOn(job, spark, lake);
             assertThat(report.succeeded()).isFalse();
             assertThat(report.failures()).singleElement().satisfies(f -> assertThat(f.message())
                     .as(job.getClass().getSimpleName()).contains("s3://no-such-bucket/lake/", "does not exist")
@@ -192,14 +191,19 @@ class S3LakeTest {
         FileSystem.get(URI.create(lake.root()), spark.sparkContext().hadoopConfiguration()).close();
     }
 
-    /** Generated messages in batches of {@code size}, the last batch received an hour after the others. */
-    private static List<List<LiveEventMessage>> batches(LiveEventGenerator generator, int count, int size) {
+    /** Generated messages in batches of {@code size}, as the lander gets them from SQS. */
+    static List<List<LiveEventMessage>> batches(LiveEventGenerator generator, int count, int size) {
         List<LiveEventMessage> messages = generator.list(count).stream().map(m -> new LiveEventMessage(m.messageId(),
                 m.receivedAt(), m.attributes(), m.body())).toList();
         List<List<LiveEventMessage>> batches = new ArrayList<>();
         for (int i = 0; i < messages.size(); i += size) {
             batches.add(messages.subList(i, Math.min(messages.size(), i + size)));
         }
+        return batches;
+    }
+
+    /** The batches with the last one received an hour after the others. */
+    private static List<List<LiveEventMessage>> lastAnHourLater(List<List<LiveEventMessage>> batches) {
         List<LiveEventMessage> last = batches.remove(batches.size() - 1);
         Instant later = last.get(last.size() - 1).receivedAt().plusSeconds(3600);
         batches.add(last.stream().map(m -> new LiveEventMessage(m.messageId(), later, m.attributes(), m.body()))
@@ -208,13 +212,24 @@ class S3LakeTest {
     }
 
     /** Runs a job on the lake; it must succeed. */
-    private static RunReport run(SparkJob job, SparkSession spark, Lake lake, String... more) {
+    static RunReport run(SparkJob job, SparkSession spark, Lake lake, String... more) {
+        RunReport report = runOn(job, spark, lake, more);
+        assertThat(report.failures()).as(job.getClass().getSimpleName() + " on " + lake.root()).isEmpty();
+        return report;
+    }
+
+    /** Runs a job on the lake, with {@code more} options, and returns its report whatever it says. */
+    static RunReport runOn(SparkJob job, SparkSession spark, Lake lake, String... more) {
         List<String> args = new ArrayList<>(List.of("--lake", lake.root()));
         args.addAll(List.of(more));
         Options options = Options.parse(job.spec(), args);
-        RunReport report = job.runWith(spark, options, job.runReport(options));
-        assertThat(report.failures()).as(job.getClass().getSimpleName() + " on " + lake.root()).isEmpty();
-        return report;
+        return job.runWith(spark, options, job.runReport(options));
+    }
+
+    /** The canvas job's options for the fake Canvas server. */
+    static String[] canvasArgs(FakeCanvasServer canvas) {
+        return new String[] {"--canvas-url", canvas.baseUrl(), "--canvas-token", canvas.token(), "--per-page", "50",
+            "--max-requests-per-second", "1000"};
     }
 
     private List<String> keys(String prefix) {
