@@ -4,8 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
 
 import org.apache.spark.sql.SparkSession;
 import org.canvaslake.canvas.CanvasJob;
@@ -20,6 +25,7 @@ import org.canvaslake.proof.FaultyS3AFileSystem.Fault;
 import org.canvaslake.sandbox.Institution;
 import org.canvaslake.sandbox.LiveEventGenerator;
 import org.canvaslake.sandbox.canvas.FakeCanvasServer;
+import org.canvaslake.sandbox.dap.FakeDapServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -102,6 +108,61 @@ class S3FaultsTest {
             canvas(spark, lake, canvas);
             assertThat(LakeRows.diff(clean, LakeRows.of(spark, lake, RULES))).isEmpty();
         }
+    }
+
+    @Test
+    void aDapSyncHitByStorageFaultsFailsThoseTablesAndTheNextSyncSettlesLakeAndMirror(SparkSession spark)
+            throws Exception {
+        Lake clean = lake("dap-clean");
+        Lake faulted = lake("dap-faulted");
+        Map<Lake, String> schemaOf = Map.of(clean, "cl_fault_" + UUID.randomUUID().toString().substring(0, 8),
+                faulted, "cl_fault_" + UUID.randomUUID().toString().substring(0, 8));
+        // the next sync, after a fault, syncs again the tables the faulted one had settled: their state then holds that
+        // sync's own account (an incremental of nothing), as after a crash
+        LakeRows.Rules rules = CrashRerunDrills.DAP_RULES_AFTER_A_RESYNC;
+        try (FakeDapServer dap = FakeDapServer.start(FakeDapServer.Settings.defaults()
+                .withSize(Institution.Size.TEST).withRecordsPerObject(100));
+             Connection pg = DriverManager.getConnection(CrashRerunDrills.PG_URL)) {
+            dap.addBrokenLines("courses", List.of("not a record at all"));
+            // the snapshots: cd2.users' first commit lands, and the job is told it failed
+            assertThat(CrashRerunDrills.dapSync(spark, clean.root(), dap, schemaOf.get(clean)).failures()).isEmpty();
+            FaultyS3AFileSystem.arm(Fault.landingThenFailing("/dap-faulted/cd2/users/_delta_log/0{20}\\.json$"));
+            RunReport snapshot = CrashRerunDrills.dapSync(spark, faulted.root(), dap, schemaOf.get(faulted));
+            assertThat(FaultyS3AFileSystem.disarm()).isOne();
+            assertThat(snapshot.failures()).singleElement().satisfies(f -> {
+                assertThat(f.unit()).isEqualTo("cd2.users");
+                assertThat(f.message()).contains("Injected fault");
+            });
+            assertThat(snapshot.tableCount("cd2.courses", "snapshot")).isOne();
+            settles(spark, pg, dap, faulted, schemaOf.get(faulted), clean, schemaOf.get(clean), rules, "snapshot");
+
+            // a day later in DAP, the incrementals: the sync state's commits refused, after each table's data and
+            // mirror were written
+            dap.advance();
+            assertThat(CrashRerunDrills.dapSync(spark, clean.root(), dap, schemaOf.get(clean)).failures()).isEmpty();
+            FaultyS3AFileSystem.arm(Fault.failing("/dap-faulted/_meta/dap_sync_state/_delta_log/\\d{20}\\.json$"));
+            RunReport incremental = CrashRerunDrills.dapSync(spark, faulted.root(), dap, schemaOf.get(faulted));
+            assertThat(FaultyS3AFileSystem.disarm()).isPositive();
+            assertThat(incremental.failures()).extracting(RunReport.Failure::unit)
+                    .containsExactlyInAnyOrder("cd2.users", "cd2.courses", "cd2.submissions");
+            settles(spark, pg, dap, faulted, schemaOf.get(faulted), clean, schemaOf.get(clean), rules, "incremental");
+        } finally {
+            CrashRerunDrills.dropSchemas(schemaOf.values());
+        }
+    }
+
+    /** The next sync of {@code faulted}, without a fault, leaves it and its mirror as {@code clean} and its mirror. */
+    private static void settles(SparkSession spark, Connection pg, FakeDapServer dap, Lake faulted,
+                                String faultedSchema, Lake clean, String cleanSchema, LakeRows.Rules rules,
+                                String mode) throws SQLException {
+        RunReport next = CrashRerunDrills.dapSync(spark, faulted.root(), dap, faultedSchema);
+        assertThat(next.failures()).as("the sync after the faulted " + mode).isEmpty();
+        Map<String, List<String>> expected = new TreeMap<>(LakeRows.of(spark, clean, rules));
+        expected.putAll(LakeRows.ofSchema(pg, cleanSchema, rules));
+        Map<String, List<String>> actual = new TreeMap<>(LakeRows.of(spark, faulted, rules));
+        actual.putAll(LakeRows.ofSchema(pg, faultedSchema, rules));
+        assertThat(expected).containsKeys("cd2.users", "cd2._quarantine", "_meta.dap_sync_state", "sql.users");
+        assertThat(LakeRows.diff(expected, actual)).as("lake and mirror after the faulted " + mode).isEmpty();
     }
 
     /**
