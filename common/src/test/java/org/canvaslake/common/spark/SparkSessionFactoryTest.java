@@ -18,6 +18,8 @@ class SparkSessionFactoryTest {
         assertThat(spark.conf().get("spark.sql.extensions")).contains(SparkSessionFactory.DELTA_EXTENSION);
         assertThat(spark.conf().get("spark.sql.catalog.spark_catalog")).isEqualTo(SparkSessionFactory.DELTA_CATALOG);
         assertThat(spark.conf().get("spark.sql.session.timeZone")).isEqualTo("UTC");
+        // a static setting: only a session built by the factory has it
+        assertThat(spark.conf().get("spark.sql.codegen.cache.maxEntries")).isEqualTo("1000");
         // a Delta statement runs, so the extension is really active
         assertThat(spark.sql("SELECT current_timezone()").first().getString(0)).isEqualTo("UTC");
     }
@@ -39,6 +41,7 @@ class SparkSessionFactoryTest {
         assertThat(platform).containsEntry("spark.sql.extensions", SparkSessionFactory.DELTA_EXTENSION)
                 .containsEntry("spark.sql.session.timeZone", "UTC")
                 .doesNotContainKeys("spark.sql.shuffle.partitions", "spark.ui.enabled", "spark.driver.host",
-                        "spark.hadoop.fs.s3.impl", "spark.hadoop.fs.file.impl");
+                        "spark.hadoop.fs.s3.impl", "spark.hadoop.fs.file.impl",
+                        "spark.sql.codegen.cache.maxEntries");
     }
 }
