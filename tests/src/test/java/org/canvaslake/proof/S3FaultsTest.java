@@ -14,6 +14,7 @@ import java.util.UUID;
 
 import org.apache.spark.sql.SparkSession;
 import org.canvaslake.canvas.CanvasJob;
+import org.canvaslake.common.delta.DeltaTables;
 import org.canvaslake.common.lake.Lake;
 import org.canvaslake.common.report.RunReport;
 import org.canvaslake.common.testing.SparkTest;
@@ -87,6 +88,33 @@ class S3FaultsTest {
         // the ledger's commit refused after every table committed: the next run reads all objects again
         faultThenRerun(spark, "events-ledger", Fault.failing("/_meta/events_ledger/_delta_log/0{20}\\.json$"),
                 "_meta.events_ledger", clean);
+    }
+
+    @Test
+    void anOptimizeWhoseCommitIsRefusedIsNotedAndTheRunKeepsWhatItWrote(SparkSession spark) throws Exception {
+        Lake lake = events(spark, lake("events-optimize"));
+        long stored = DeltaTables.read(spark, lake.table("events.live_stream")).count();
+        // an hour later, more events of the same days: the next run appends a second small file to their partitions,
+        // and OPTIMIZE (asked for now) packs them; the live stream's commit of that (its third) is refused
+        String later = "s3://" + BUCKET + "/landed-later";
+        BatchLander lander = new BatchLander(S3ObjectStore.at(later, server.client()));
+        for (List<LiveEventMessage> batch : S3LakeTest.batches(new LiveEventGenerator(Institution.generate(11,
+                Institution.Size.TEST), 12), 40, 10)) {
+            lander.land(batch);
+        }
+        FaultyS3AFileSystem.arm(Fault.failing("/events-optimize/events/live_stream/_delta_log/0{19}2\\.json$"));
+        RunReport report = S3LakeTest.runOn(new EventsJob(), spark, lake, "--raw", later + "/raw/live_events",
+                "--optimize", "now");
+        assertThat(FaultyS3AFileSystem.disarm()).isOne();
+        // the data was written and recorded before OPTIMIZE: the run succeeds, and says what was not packed
+        assertThat(report.failures()).isEmpty();
+        assertThat(report.counter("optimize_failures")).isOne();
+        assertThat(report.notes()).anySatisfy(n -> assertThat(n).contains("OPTIMIZE of events.live_stream failed",
+                "Injected fault"));
+        assertThat(report.counter("optimize_files_removed")).as("the other tables packed").isPositive();
+        long inserted = report.tableCount("events.live_stream", "inserted");
+        assertThat(inserted).isPositive();
+        assertThat(DeltaTables.read(spark, lake.table("events.live_stream")).count()).isEqualTo(stored + inserted);
     }
 
     @Test
