@@ -26,6 +26,7 @@ import org.canvaslake.canvas.CanvasJob;
 import org.canvaslake.cli.SandboxEventsCommand;
 import org.canvaslake.common.cli.Options;
 import org.canvaslake.common.job.SparkJob;
+import org.canvaslake.common.lake.Lake;
 import org.canvaslake.common.report.RunReport;
 import org.canvaslake.common.secrets.SecretResolver;
 import org.canvaslake.common.testing.Fixtures;
@@ -225,15 +226,8 @@ abstract class CrashRerunDrills {
             dap.addBrokenLines("courses", List.of("{\"meta\": {\"ts\": \"2026-", "not a record at all"));
             Map<Path, String> schemaOf = new TreeMap<>();
             Function<Path, RunReport> run = lake -> dap(spark, lake, dap, schemaOf.get(lake));
-            Function<Path, Map<String, List<String>>> contents = lake -> {
-                Map<String, List<String>> all = new TreeMap<>(LakeRows.of(spark, lake, rules));
-                try {
-                    all.putAll(LakeRows.ofSchema(pg, schemaOf.get(lake), rules));
-                } catch (SQLException e) {
-                    throw new IllegalStateException("Cannot read the PostgreSQL mirror of " + lake, e);
-                }
-                return all;
-            };
+            Function<Path, Map<String, List<String>>> contents = lake -> LakeRows.withMirror(spark,
+                    Lake.at(lake.toString()), pg, schemaOf.get(lake), rules);
             Function<Path, Path> withSchema = lake -> {
                 String schema = "cl_crash_" + UUID.randomUUID().toString().substring(0, 8);
                 schemas.add(schema);

@@ -103,6 +103,19 @@ final class LakeRows {
         return out;
     }
 
+    /** A lake's Delta tables and its SQL mirror's ({@code sql.<table>}, the tables of {@code schema}) together. */
+    static Map<String, List<String>> withMirror(SparkSession spark, Lake lake, Connection db, String schema,
+                                                Rules rules) {
+        Map<String, List<String>> all = new TreeMap<>(of(spark, lake, rules));
+        try {
+            all.putAll(ofSchema(db, schema, rules));
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot read the SQL mirror of " + lake.root() + " (schema " + schema + ")",
+                    e);
+        }
+        return all;
+    }
+
     /** Every table of a SQL schema as sorted row texts. */
     static Map<String, List<String>> ofSchema(Connection db, String schema, Rules rules) throws SQLException {
         Map<String, List<String>> out = new TreeMap<>();

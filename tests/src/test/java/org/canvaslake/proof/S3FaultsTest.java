@@ -6,11 +6,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.UUID;
+import java.util.function.Function;
 
 import org.apache.spark.sql.SparkSession;
 import org.canvaslake.canvas.CanvasJob;
@@ -152,45 +151,45 @@ class S3FaultsTest {
                 .withSize(Institution.Size.TEST).withRecordsPerObject(100));
              Connection pg = DriverManager.getConnection(CrashRerunDrills.PG_URL)) {
             dap.addBrokenLines("courses", List.of("not a record at all"));
+            Function<Lake, RunReport> sync = lake -> CrashRerunDrills.dapSync(spark, lake.root(), dap,
+                    schemaOf.get(lake));
+            Function<Lake, Map<String, List<String>>> contents = lake -> LakeRows.withMirror(spark, lake, pg,
+                    schemaOf.get(lake), rules);
             // the snapshots: cd2.users' first commit lands, and the job is told it failed
-            assertThat(CrashRerunDrills.dapSync(spark, clean.root(), dap, schemaOf.get(clean)).failures()).isEmpty();
+            assertThat(sync.apply(clean).failures()).isEmpty();
             FaultyS3AFileSystem.arm(Fault.landingThenFailing("/dap-faulted/cd2/users/_delta_log/0{20}\\.json$"));
-            RunReport snapshot = CrashRerunDrills.dapSync(spark, faulted.root(), dap, schemaOf.get(faulted));
+            RunReport snapshot = sync.apply(faulted);
             assertThat(FaultyS3AFileSystem.disarm()).isOne();
             assertThat(snapshot.failures()).singleElement().satisfies(f -> {
                 assertThat(f.unit()).isEqualTo("cd2.users");
                 assertThat(f.message()).contains("Injected fault");
             });
             assertThat(snapshot.tableCount("cd2.courses", "snapshot")).isOne();
-            settles(spark, pg, dap, faulted, schemaOf.get(faulted), clean, schemaOf.get(clean), rules, "snapshot");
+            settles(sync, contents, faulted, clean, "snapshot");
 
             // a day later in DAP, the incrementals: the sync state's commits refused, after each table's data and
             // mirror were written
             dap.advance();
-            assertThat(CrashRerunDrills.dapSync(spark, clean.root(), dap, schemaOf.get(clean)).failures()).isEmpty();
+            assertThat(sync.apply(clean).failures()).isEmpty();
             FaultyS3AFileSystem.arm(Fault.failing("/dap-faulted/_meta/dap_sync_state/_delta_log/\\d{20}\\.json$"));
-            RunReport incremental = CrashRerunDrills.dapSync(spark, faulted.root(), dap, schemaOf.get(faulted));
+            RunReport incremental = sync.apply(faulted);
             assertThat(FaultyS3AFileSystem.disarm()).isPositive();
             assertThat(incremental.failures()).extracting(RunReport.Failure::unit)
                     .containsExactlyInAnyOrder("cd2.users", "cd2.courses", "cd2.submissions");
-            settles(spark, pg, dap, faulted, schemaOf.get(faulted), clean, schemaOf.get(clean), rules, "incremental");
+            settles(sync, contents, faulted, clean, "incremental");
         } finally {
             CrashRerunDrills.dropSchemas(schemaOf.values());
         }
     }
 
     /** The next sync of {@code faulted}, without a fault, leaves it and its mirror as {@code clean} and its mirror. */
-    private static void settles(SparkSession spark, Connection pg, FakeDapServer dap, Lake faulted,
-                                String faultedSchema, Lake clean, String cleanSchema, LakeRows.Rules rules,
-                                String mode) throws SQLException {
-        RunReport next = CrashRerunDrills.dapSync(spark, faulted.root(), dap, faultedSchema);
-        assertThat(next.failures()).as("the sync after the faulted " + mode).isEmpty();
-        Map<String, List<String>> expected = new TreeMap<>(LakeRows.of(spark, clean, rules));
-        expected.putAll(LakeRows.ofSchema(pg, cleanSchema, rules));
-        Map<String, List<String>> actual = new TreeMap<>(LakeRows.of(spark, faulted, rules));
-        actual.putAll(LakeRows.ofSchema(pg, faultedSchema, rules));
+    private static void settles(Function<Lake, RunReport> sync, Function<Lake, Map<String, List<String>>> contents,
+                                Lake faulted, Lake clean, String mode) {
+        assertThat(sync.apply(faulted).failures()).as("the sync after the faulted " + mode).isEmpty();
+        Map<String, List<String>> expected = contents.apply(clean);
         assertThat(expected).containsKeys("cd2.users", "cd2._quarantine", "_meta.dap_sync_state", "sql.users");
-        assertThat(LakeRows.diff(expected, actual)).as("lake and mirror after the faulted " + mode).isEmpty();
+        assertThat(LakeRows.diff(expected, contents.apply(faulted))).as("lake and mirror after the faulted " + mode)
+                .isEmpty();
     }
 
     /**

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.UUID;
 
 import org.apache.hadoop.fs.FileSystem;
@@ -156,9 +155,7 @@ class S3LakeTest {
                     RunReport report = CrashRerunDrills.dapSync(spark, lake.root(), dap, schemaOf.get(lake.root()));
                     assertThat(report.failures()).as("dap sync on " + lake.root()).isEmpty();
                     assertThat(report.tableCount("cd2.submissions", mode)).as(mode + " on " + lake.root()).isOne();
-                    Map<String, List<String>> all = new TreeMap<>(LakeRows.of(spark, lake, rules));
-                    all.putAll(LakeRows.ofSchema(pg, schemaOf.get(lake.root()), rules));
-                    rows.put(lake, all);
+                    rows.put(lake, LakeRows.withMirror(spark, lake, pg, schemaOf.get(lake.root()), rules));
                 }
                 assertThat(rows.get(onS3)).containsKeys("cd2.users", "cd2.courses", "cd2.submissions",
                         "cd2._quarantine", "_meta.dap_sync_state", "sql.users", "sql.submissions");
