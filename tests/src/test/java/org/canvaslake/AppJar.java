@@ -75,10 +75,13 @@ public final class AppJar {
         ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                 .filter(a -> a.startsWith("--add-opens") || a.startsWith("-Djdk.reflect"))
                 .forEach(command::add);
-        // what spark-submit turns its --master/--conf into before it calls main()
+        // what spark-submit turns its --master/--conf into before it calls main(); on one core, the partition counts a
+        // small deployment passes as --conf (Spark's 200 shuffle partitions and Delta's 50 log-replay partitions made
+        // a canvas run in this JVM take over two minutes on the CI machine, for some forty rows per table)
         command.addAll(List.of("-Dspark.master=local[1]", "-Dspark.submit.deployMode=client",
                 "-Dspark.app.name=canvaslake-spark-submit-check", "-Dspark.ui.enabled=false",
                 "-Dspark.driver.host=127.0.0.1", "-Dspark.driver.bindAddress=127.0.0.1", "-Duser.timezone=UTC",
+                "-Dspark.sql.shuffle.partitions=2", "-Dspark.databricks.delta.snapshotPartitions=1",
                 "-Dlog4j2.configurationFile=" + Path.of("../conf/log4j2.properties").toAbsolutePath()));
         command.addAll(List.of("-cp", appJar().toAbsolutePath() + File.pathSeparator + platform, "org.canvaslake.Main"));
         command.addAll(args);
