@@ -6,8 +6,11 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Function;
 
@@ -15,12 +18,15 @@ import org.apache.spark.sql.SparkSession;
 import org.canvaslake.canvas.CanvasJob;
 import org.canvaslake.common.delta.DeltaTables;
 import org.canvaslake.common.lake.Lake;
+import org.canvaslake.common.lake.LakeCatalog;
 import org.canvaslake.common.report.RunReport;
 import org.canvaslake.common.testing.SparkTest;
 import org.canvaslake.events.EventsJob;
 import org.canvaslake.lander.BatchLander;
 import org.canvaslake.lander.LiveEventMessage;
 import org.canvaslake.lander.S3ObjectStore;
+import org.canvaslake.mirror.lake.JdbcMirrorState;
+import org.canvaslake.mirror.lake.LakeMirrorJob;
 import org.canvaslake.proof.FaultyS3AFileSystem.Fault;
 import org.canvaslake.sandbox.Institution;
 import org.canvaslake.sandbox.LiveEventGenerator;
@@ -35,8 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Storage faults in the jobs' own writes to an S3 lake: a Parquet file or a Delta commit whose PUT fails, and a commit
- * that lands while the writer is told it failed (the answer lost), injected under S3A ({@link FaultyS3AFileSystem})
- * on {@link S3ProxyServer}'s bucket. Each run with a fault must fail the unit it hit and say so; the next run, without
+ * that lands while the writer is told it failed (the answer lost); and in the mirror's reads, a Parquet file whose GET
+ * fails. Injected under S3A ({@link FaultyS3AFileSystem}) on {@link S3ProxyServer}'s bucket. Each run with a fault must fail the unit it hit and say so; the next run, without
  * the fault, must leave the lake equal, row for row, to one that never saw a fault: nothing lost, nothing doubled.
  * The crash drills stop a run at its own boundaries; these faults come from inside Spark's and Delta's writes.
  */
@@ -179,6 +185,55 @@ class S3FaultsTest {
             settles(sync, contents, faulted, clean, "incremental");
         } finally {
             CrashRerunDrills.dropSchemas(schemaOf.values());
+        }
+    }
+
+    @Test
+    void aMirrorRunThatCannotReadOneTableMirrorsTheOthersAndTheNextRunCatchesUp(SparkSession spark) throws Exception {
+        Lake lake = events(spark, lake("mirror-read"));
+        String typed = LakeCatalog.discover(spark, lake, "events").stream()
+                .filter(t -> !t.equals("events.live_stream") && !t.equals("events._quarantine")).findFirst()
+                .orElseThrow();
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String clean = "cl_mread_clean_" + suffix;
+        String faulted = "cl_mread_faulted_" + suffix;
+        Function<String, RunReport> mirror = schema -> S3LakeTest.runOn(new LakeMirrorJob(), spark, lake, "--tables",
+                "events.live_stream," + typed, "--jdbc-url", CrashRerunDrills.PG_URL, "--target-schema", schema);
+        try (Connection pg = DriverManager.getConnection(CrashRerunDrills.PG_URL)) {
+            assertThat(mirror.apply(clean).failures()).isEmpty();
+            // the mirrored tables (the schema's bookkeeping tables name the schema and the time)
+            Function<String, Map<String, List<String>>> mirrored = schema -> {
+                try {
+                    Map<String, List<String>> all = new TreeMap<>(LakeRows.ofSchema(pg, schema, RULES));
+                    all.keySet().removeIf(t -> t.startsWith("sql.canvaslake_"));
+                    return all;
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            Map<String, List<String>> expected = mirrored.apply(clean);
+            assertThat(expected).containsOnlyKeys("sql.events_live_stream", "sql." + typed.replace('.', '_'))
+                    .allSatisfy((table, rows) -> assertThat(rows).as(table).isNotEmpty());
+
+            // every GET of the live stream's Parquet files refused: that table fails, by name; the other is mirrored
+            FaultyS3AFileSystem.arm(Fault.failingReads("/mirror-read/events/live_stream/dt=[^/]+/[^/]+\\.parquet$"));
+            RunReport hit = mirror.apply(faulted);
+            assertThat(FaultyS3AFileSystem.disarm()).isPositive();
+            assertThat(hit.failures()).singleElement().satisfies(f -> {
+                assertThat(f.unit()).isEqualTo("events.live_stream");
+                assertThat(f.message()).contains("Injected fault");
+            });
+            assertThat(hit.tableCount(typed, "mirrored_rows")).isPositive();
+
+            assertThat(mirror.apply(faulted).failures()).as("the mirror run after the faulted one").isEmpty();
+            assertThat(LakeRows.diff(expected, mirrored.apply(faulted))).isEmpty();
+        } finally {
+            CrashRerunDrills.dropSchemas(List.of(clean, faulted));
+            try (Connection pg = DriverManager.getConnection(CrashRerunDrills.PG_URL);
+                 Statement s = pg.createStatement()) {
+                s.execute("DELETE FROM " + JdbcMirrorState.DEFAULT_TABLE + " WHERE target_table LIKE 'cl_mread_%"
+                        + suffix + ".%'");
+            }
         }
     }
 
