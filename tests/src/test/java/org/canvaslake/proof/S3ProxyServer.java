@@ -92,7 +92,10 @@ final class S3ProxyServer implements AutoCloseable {
                 "fs.s3a.connection.ssl.enabled", "false",
                 "fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider",
                 "fs.s3a.access.key", ACCESS_KEY,
-                "fs.s3a.secret.key", SECRET_KEY));
+                "fs.s3a.secret.key", SECRET_KEY,
+                // Hadoop 3.4's default: S3A no longer deletes the parent "directory" markers after every PUT (a bulk
+                // DELETE each time); an events run on S3Proxy took 22% less time (130 s against 167 s)
+                "fs.s3a.directory.marker.retention", "keep"));
         return server;
     }
 
