@@ -133,10 +133,7 @@ class S3FaultsTest {
             RunReport faulted = S3LakeTest.runOn(new CanvasJob(), spark, lake, S3LakeTest.canvasArgs(canvas));
             assertThat(FaultyS3AFileSystem.disarm()).isOne();
             // that table failed, by name; the others were applied in the same run
-            assertThat(faulted.failures()).singleElement().satisfies(f -> {
-                assertThat(f.unit()).isEqualTo("canvas.users");
-                assertThat(f.message()).contains("Injected fault");
-            });
+            failedAlone(faulted, "canvas.users");
             assertThat(faulted.tableCount("canvas.courses", "inserted")).isPositive();
             canvas(spark, lake, canvas);
             assertThat(LakeRows.diff(clean, LakeRows.of(spark, lake, RULES))).isEmpty();
@@ -166,10 +163,7 @@ class S3FaultsTest {
             FaultyS3AFileSystem.arm(Fault.landingThenFailing("/dap-faulted/cd2/users/_delta_log/0{20}\\.json$"));
             RunReport snapshot = sync.apply(faulted);
             assertThat(FaultyS3AFileSystem.disarm()).isOne();
-            assertThat(snapshot.failures()).singleElement().satisfies(f -> {
-                assertThat(f.unit()).isEqualTo("cd2.users");
-                assertThat(f.message()).contains("Injected fault");
-            });
+            failedAlone(snapshot, "cd2.users");
             assertThat(snapshot.tableCount("cd2.courses", "snapshot")).isOne();
             settles(sync, contents, faulted, clean, "snapshot");
 
@@ -219,10 +213,7 @@ class S3FaultsTest {
             FaultyS3AFileSystem.arm(Fault.failingReads("/mirror-read/events/live_stream/dt=[^/]+/[^/]+\\.parquet$"));
             RunReport hit = mirror.apply(faulted);
             assertThat(FaultyS3AFileSystem.disarm()).isPositive();
-            assertThat(hit.failures()).singleElement().satisfies(f -> {
-                assertThat(f.unit()).isEqualTo("events.live_stream");
-                assertThat(f.message()).contains("Injected fault");
-            });
+            failedAlone(hit, "events.live_stream");
             assertThat(hit.tableCount(typed, "mirrored_rows")).isPositive();
 
             assertThat(mirror.apply(faulted).failures()).as("the mirror run after the faulted one").isEmpty();
@@ -235,6 +226,14 @@ class S3FaultsTest {
                         + suffix + ".%'");
             }
         }
+    }
+
+    /** The run failed {@code unit} alone, by the fault injected. */
+    private static void failedAlone(RunReport report, String unit) {
+        assertThat(report.failures()).as(report.failures().toString()).singleElement().satisfies(f -> {
+            assertThat(f.unit()).isEqualTo(unit);
+            assertThat(f.message()).contains("Injected fault");
+        });
     }
 
     /** The next sync of {@code faulted}, without a fault, leaves it and its mirror as {@code clean} and its mirror. */
