@@ -42,8 +42,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Storage faults in the jobs' own writes to an S3 lake: a Parquet file or a Delta commit whose PUT fails, and a commit
  * that lands while the writer is told it failed (the answer lost); and in the mirror's reads, a Parquet file whose GET
- * fails. Injected under S3A ({@link FaultyS3AFileSystem}) on {@link S3ProxyServer}'s bucket. Each run with a fault must fail the unit it hit and say so; the next run, without
- * the fault, must leave the lake equal, row for row, to one that never saw a fault: nothing lost, nothing doubled.
+ * fails. Injected under S3A ({@link FaultyS3AFileSystem}) on {@link S3ProxyServer}'s bucket. Each run with a fault
+ * must fail the unit it hit and say so; the next run, without the fault, must leave the lake (or the mirror) equal, row
+ * for row, to one that never saw a fault: nothing lost, nothing doubled.
  * The crash drills stop a run at its own boundaries; these faults come from inside Spark's and Delta's writes.
  */
 @ExtendWith(SparkTest.class)
