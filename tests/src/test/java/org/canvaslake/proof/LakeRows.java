@@ -53,6 +53,13 @@ final class LakeRows {
             return new Rules(dropColumns, Set.copyOf(r), skipTables);
         }
 
+        /** Tables to leave out ({@code db.table}, or {@code sql.<table>} for a SQL schema's). */
+        Rules skip(String... tables) {
+            Set<String> s = new HashSet<>(skipTables);
+            s.addAll(List.of(tables));
+            return new Rules(dropColumns, rankedTimes, Set.copyOf(s));
+        }
+
         boolean drops(String table, String column) {
             return dropColumns.getOrDefault("*", Set.of()).contains(column)
                     || dropColumns.getOrDefault(table, Set.of()).contains(column);
