@@ -225,6 +225,28 @@ class CanvasJobTest {
     }
 
     @Test
+    void aRebuildMissingOneEntitysSnapshotFailsThatEntityAloneAndRebuildsTheOthers(@TempDir Path partial)
+            throws IOException {
+        FileTrees.copy(lake.resolve("raw"), partial.resolve("raw"));
+        String dt = snapshotTime(first).atZone(ZoneOffset.UTC).toLocalDate().toString();
+        String run = "dt=" + dt + "/run=" + first.runId();
+        // the users' pages of the first run are there, their manifest is not: as after a run cut short
+        Files.delete(partial.resolve("raw/canvas_api/users/" + run + "/" + RawManifest.FILE));
+
+        RunReport replay = run(partial, "--from-raw", run, "--entities", "users,courses");
+
+        assertThat(replay.exitCode()).isEqualTo(1);
+        assertThat(replay.failures()).singleElement().satisfies(f -> {
+            assertThat(f.unit()).isEqualTo("canvas.users");
+            assertThat(f.message()).contains("No finished raw snapshot of users", RawManifest.FILE);
+        });
+        assertThat(DeltaTables.exists(spark, Lake.at(partial.toString()).table("canvas.users"))).isFalse();
+        assertThat(replay.tableCount("canvas.courses", "inserted"))
+                .isEqualTo(first.tableCount("canvas.courses", "inserted")).isPositive();
+        assertThat(contents(partial, CanvasEntity.COURSES.historyTable())).isEqualTo(firstSnapshotRows);
+    }
+
+    @Test
     void aCourseThatFailsIsReportedItsRowsAreKeptAndTheRestIsApplied(@TempDir Path failing) {
         // a course whose assignments do not change from V0 to V1: all it can show is the failure
         long course = V0.courses().stream().map(Institution.Course::id)
