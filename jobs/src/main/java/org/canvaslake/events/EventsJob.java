@@ -185,6 +185,12 @@ public final class EventsJob extends SparkJob {
             for (ParseSummary.ObjectRead failed : summary.failedObjects()) {
                 report.fail(failed.path(), failed.error());
             }
+            if (!summary.failedObjects().isEmpty()) {
+                report.note(summary.failedObjects().size() + " raw object(s) could not be read (see the failures):"
+                        + " the ledger does not record them, so they are read again next run. One that stays"
+                        + " unreadable (a corrupt gzip, say) fails every run until it is mended or moved out of "
+                        + options.raw() + ".");
+            }
             long quarantined = 0;
             for (Row r : source.rows(ParsedRecords.QUARANTINE).groupBy("reason").count()
                     .collectAsList()) {

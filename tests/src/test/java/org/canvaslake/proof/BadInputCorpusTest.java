@@ -166,6 +166,8 @@ class BadInputCorpusTest {
         assertThat(again.counter("raw_objects")).isEqualTo(unreadable.size());
         assertThat(again.failures().stream().map(f -> fileName(f.unit())).collect(Collectors.toSet()))
                 .isEqualTo(unreadable);
+        assertThat(again.notes()).anySatisfy(n -> assertThat(n).startsWith(unreadable.size()
+                + " raw object(s) could not be read").contains("read again next run"));
         assertThat(DeltaTables.read(spark, lake.table(LiveStreamTable.NAME)).count()).isEqualTo(liveRows);
         assertThat(DeltaTables.read(spark, lake.table(QuarantineTable.NAME)).count()).isEqualTo(quarantineRows);
     }

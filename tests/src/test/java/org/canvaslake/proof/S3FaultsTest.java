@@ -39,11 +39,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Storage faults in the jobs' own writes to an S3 lake: a Parquet file or a Delta commit whose PUT fails, and a commit
- * that lands while the writer is told it failed (the answer lost); and in the mirror's reads, a Parquet file whose GET
- * fails. Injected under S3A ({@link FaultyS3AFileSystem}) on {@link S3ProxyServer}'s bucket. Each run with a fault
- * must fail the unit it hit and say so; the next run, without the fault, must leave the lake (or the mirror) equal, row
- * for row, to one that never saw a fault: nothing lost, nothing doubled.
- * The crash drills stop a run at its own boundaries; these faults come from inside Spark's and Delta's writes.
+ * that lands while the writer is told it failed (the answer lost); and in reads, a raw object or (the mirror's) a
+ * Parquet file whose GET fails. Injected under S3A ({@link FaultyS3AFileSystem}) on {@link S3ProxyServer}'s bucket.
+ * Each run with a fault must fail the unit it hit and say so; the next run, without the fault, must leave the lake (or
+ * the mirror) equal, row for row, to one that never saw a fault: nothing lost, nothing doubled.
+ * The crash drills stop a run at its own boundaries; these faults come from inside Spark's and Delta's reads and writes.
  */
 @ExtendWith(SparkTest.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -92,6 +92,10 @@ class S3FaultsTest {
         // the ledger's commit refused after every table committed: the next run reads all objects again
         faultThenRerun(spark, "events-ledger", Fault.failing("/_meta/events_ledger/_delta_log/0{20}\\.json$"),
                 "_meta.events_ledger", clean);
+        // the GETs of some raw objects refused (those whose name starts with 0-7; 6 of the 10): each fails by its
+        // path, the others are compacted and recorded in the ledger, and the next run reads the 6
+        faultThenRerun(spark, "events-raw-read", Fault.failingReads("/landed/raw/live_events/.*/[0-7][^/]*$"),
+                RAW + "/", clean);
     }
 
     @Test
