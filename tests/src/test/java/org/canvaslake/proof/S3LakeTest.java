@@ -61,6 +61,8 @@ class S3LakeTest {
     @BeforeAll
     void startS3(SparkSession spark, @TempDir Path work) throws Exception {
         server = S3ProxyServer.start(work, spark.sparkContext().hadoopConfiguration(), BUCKET);
+        // S3A, with one storage fault armed for the product job below (unarmed it is S3A as it is)
+        server.set(Map.of("fs.s3.impl", FaultyS3AFileSystem.class.getName()));
         s3 = server.client();
     }
 
@@ -99,6 +101,15 @@ class S3LakeTest {
                 run(new CanvasJob(), spark, lake, canvasArgs(canvas));
             }
         }
+        // on S3, the product table's first commit lands and the job is told it failed: the run fails, saying so,
+        // and the next run settles it (compared with the local lake below: nothing doubled, nothing lost)
+        FaultyS3AFileSystem.arm(FaultyS3AFileSystem.Fault.landingThenFailing(
+                "/lake/product/learning_events/_delta_log/0{20}\\.json$"));
+        RunReport productHit = runOn(new ProductJob(), spark, onS3);
+        assertThat(FaultyS3AFileSystem.disarm()).isOne();
+        assertThat(productHit.exitCode()).isEqualTo(1);
+        assertThat(productHit.failures()).singleElement().satisfies(f -> assertThat(f.message())
+                .contains("Injected fault", "product/learning_events", "answer lost. Check that the lake"));
         run(new ProductJob(), spark, onS3);
         run(new ProductJob(), spark, local);
         run(new ReportJob(), spark, onS3);

@@ -71,8 +71,8 @@ public abstract class SparkJob implements Command {
             throw e;
         } catch (Exception e) {
             LOG.error("{} run {} failed", name(), report.runId(), e);
-            report.fail(name(), e.getClass().getSimpleName() + ": " + Redaction.redact(String.valueOf(e.getMessage()))
-                    + storageHint(e, lake));
+            String message = Redaction.redact(String.valueOf(e.getMessage()).strip());
+            report.fail(name(), e.getClass().getSimpleName() + ": " + message + storageHint(e, lake));
         }
         report.finish();
         // a crashed process records nothing; in the tests' exception mode this throws past the report as a kill would
@@ -86,9 +86,13 @@ public abstract class SparkJob implements Command {
      * not there, access denied), which Hadoop and Delta throw as they are, naming the path and the store's error only.
      */
     static String storageHint(Exception e, Lake lake) {
-        return e instanceof IOException && String.valueOf(e.getMessage()).contains(lake.root())
-                ? " Check that the lake " + lake.root() + " exists and that this job may read and write there (--lake)."
-                : "";
+        String message = String.valueOf(e.getMessage()).strip();
+        if (!(e instanceof IOException) || !message.contains(lake.root())) {
+            return "";
+        }
+        // the store's message may end without a full stop
+        return (message.endsWith(".") ? "" : ".") + " Check that the lake " + lake.root()
+                + " exists and that this job may read and write there (--lake).";
     }
 
     public RunReport runReport(Options options) {
