@@ -182,11 +182,12 @@ public final class EventsJob extends SparkJob {
             report.counter("events_read", summary.events());
             report.counter("timestamps_unparsed", summary.unparsedTimes());
             report.counter("timestamps_unparsed_fields", summary.unparsedFieldTimes());
-            for (ParseSummary.ObjectRead failed : summary.failedObjects()) {
+            List<ParseSummary.ObjectRead> unreadable = summary.failedObjects();
+            for (ParseSummary.ObjectRead failed : unreadable) {
                 report.fail(failed.path(), failed.error());
             }
-            if (!summary.failedObjects().isEmpty()) {
-                report.note(summary.failedObjects().size() + " raw object(s) could not be read (see the failures):"
+            if (!unreadable.isEmpty()) {
+                report.note(unreadable.size() + " raw object(s) could not be read (see the failures):"
                         + " the ledger does not record them, so they are read again next run. One that stays"
                         + " unreadable (a corrupt gzip, say) fails every run until it is mended or moved out of "
                         + options.raw() + ".");

@@ -224,7 +224,7 @@ class S3FaultsTest {
     }
 
     /** The run failed {@code unit} alone, by the fault injected. */
-    private static void failedAlone(RunReport report, String unit) {
+    static void failedAlone(RunReport report, String unit) {
         assertThat(report.failures()).as(report.failures().toString()).singleElement().satisfies(f -> {
             assertThat(f.unit()).isEqualTo(unit);
             assertThat(f.message()).contains("Injected fault");

@@ -72,7 +72,7 @@ public abstract class SparkJob implements Command {
         } catch (Exception e) {
             LOG.error("{} run {} failed", name(), report.runId(), e);
             String message = Redaction.redact(String.valueOf(e.getMessage()).strip());
-            report.fail(name(), e.getClass().getSimpleName() + ": " + message + storageHint(e, lake));
+            report.fail(name(), e.getClass().getSimpleName() + ": " + message + storageHint(e, message, lake));
         }
         report.finish();
         // a crashed process records nothing; in the tests' exception mode this throws past the report as a kill would
@@ -85,12 +85,11 @@ public abstract class SparkJob implements Command {
      * What to check when the lake's storage failed the run: an I/O error about a path in the lake (a bucket that is
      * not there, access denied), which Hadoop and Delta throw as they are, naming the path and the store's error only.
      */
-    static String storageHint(Exception e, Lake lake) {
-        String message = String.valueOf(e.getMessage()).strip();
+    static String storageHint(Exception e, String message, Lake lake) {
         if (!(e instanceof IOException) || !message.contains(lake.root())) {
             return "";
         }
-        // the store's message may end without a full stop
+        // it follows the store's message, which may end without a full stop
         return (message.endsWith(".") ? "" : ".") + " Check that the lake " + lake.root()
                 + " exists and that this job may read and write there (--lake).";
     }
