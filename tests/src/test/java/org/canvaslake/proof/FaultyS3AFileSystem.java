@@ -2,6 +2,8 @@ package org.canvaslake.proof;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
@@ -22,48 +24,85 @@ public class FaultyS3AFileSystem extends S3AFileSystem {
 
     enum Kind { FAIL, LAND_THEN_FAIL, READ_FAIL }
 
-    /** A fault for the writes (or, {@link Kind#READ_FAIL}, the reads) whose path matches {@code path} (anywhere). */
-    record Fault(Pattern path, Kind kind) {
+    /**
+     * A fault for the writes (or, {@link Kind#READ_FAIL}, the reads) whose path matches {@code path} (anywhere): every
+     * one of them ({@code nth} 0), or only the {@code nth} of them since the fault was armed (in the order the calls
+     * come, which parallel tasks can shuffle), or none ({@code nth} below 0: the calls are only counted).
+     */
+    record Fault(Pattern path, Kind kind, int nth) {
         static Fault failing(String regex) {
-            return new Fault(Pattern.compile(regex), Kind.FAIL);
+            return new Fault(Pattern.compile(regex), Kind.FAIL, 0);
         }
 
         static Fault landingThenFailing(String regex) {
-            return new Fault(Pattern.compile(regex), Kind.LAND_THEN_FAIL);
+            return new Fault(Pattern.compile(regex), Kind.LAND_THEN_FAIL, 0);
         }
 
         static Fault failingReads(String regex) {
-            return new Fault(Pattern.compile(regex), Kind.READ_FAIL);
+            return new Fault(Pattern.compile(regex), Kind.READ_FAIL, 0);
         }
 
-        boolean hits(Path f, boolean read) {
-            return (kind == Kind.READ_FAIL) == read && path.matcher(f.toString()).find();
+        /** No fault: counts the writes whose path matches ({@link #seen}). */
+        static Fault countingWrites(String regex) {
+            return new Fault(Pattern.compile(regex), Kind.FAIL, -1);
+        }
+
+        /** The {@code nth} write whose path matches, and that one alone, fails in the way {@code kind} says. */
+        static Fault atWrite(String regex, Kind kind, int nth) {
+            if (nth < 1 || kind == Kind.READ_FAIL) {
+                throw new IllegalArgumentException("a write fault at write " + nth + " (from 1) of kind " + kind);
+            }
+            return new Fault(Pattern.compile(regex), kind, nth);
         }
     }
 
     private static volatile Fault armed;
-    private static final AtomicInteger INJECTED = new AtomicInteger();
+    private static final AtomicInteger SEEN = new AtomicInteger();
+    private static final List<String> HIT = new CopyOnWriteArrayList<>();
 
     /** Arms a fault until {@link #disarm}. */
     static void arm(Fault fault) {
-        INJECTED.set(0);
+        SEEN.set(0);
+        HIT.clear();
         armed = fault;
     }
 
-    /** Disarms the fault; returns how many writes it hit. */
+    /** Disarms the fault; returns how many calls it hit. */
     static int disarm() {
         armed = null;
-        return INJECTED.get();
+        return HIT.size();
+    }
+
+    /** The calls the fault last armed matched (hit or not), since it was armed. */
+    static int seen() {
+        return SEEN.get();
+    }
+
+    /** The paths the fault last armed hit, in order. */
+    static List<String> hits() {
+        return List.copyOf(HIT);
+    }
+
+    /** Whether the armed fault hits this call (and if so, counts it). */
+    private static boolean strikes(Fault fault, Path f, boolean read) {
+        if (fault == null || (fault.kind() == Kind.READ_FAIL) != read || !fault.path().matcher(f.toString()).find()) {
+            return false;
+        }
+        int n = SEEN.incrementAndGet();
+        if (fault.nth() < 0 || (fault.nth() > 0 && n != fault.nth())) {
+            return false;
+        }
+        HIT.add(f.toString());
+        return true;
     }
 
     @Override
     public FSDataOutputStream create(Path f, FsPermission permission, boolean overwrite, int bufferSize,
                                      short replication, long blockSize, Progressable progress) throws IOException {
         Fault fault = armed;
-        if (fault == null || !fault.hits(f, false)) {
+        if (!strikes(fault, f, false)) {
             return super.create(f, permission, overwrite, bufferSize, replication, blockSize, progress);
         }
-        INJECTED.incrementAndGet();
         if (fault.kind() == Kind.FAIL) {
             throw new IOException("Injected fault: the PUT of " + f + " failed (503 Slow Down)");
         }
@@ -90,9 +129,7 @@ public class FaultyS3AFileSystem extends S3AFileSystem {
 
     @Override
     public FSDataInputStream open(Path f, int bufferSize) throws IOException {
-        Fault fault = armed;
-        if (fault != null && fault.hits(f, true)) {
-            INJECTED.incrementAndGet();
+        if (strikes(armed, f, true)) {
             throw new IOException("Injected fault: the GET of " + f + " failed (503 Slow Down)");
         }
         return super.open(f, bufferSize);

@@ -34,30 +34,41 @@ import org.canvaslake.common.report.RunLog;
 final class LakeRows {
 
     /** Per table, the columns to leave out ({@code "*"}: every table). */
-    record Rules(Map<String, Set<String>> dropColumns, Set<String> rankedTimes, Set<String> skipTables) {
+    record Rules(Map<String, Set<String>> dropColumns, Set<String> rankedTimes, Set<String> setOrNot,
+                 Set<String> skipTables) {
 
         static Rules dropping(String table, String... columns) {
-            return new Rules(Map.of(), Set.of(), Set.of(RunLog.TABLE)).drop(table, columns);
+            return new Rules(Map.of(), Set.of(), Set.of(), Set.of(RunLog.TABLE)).drop(table, columns);
         }
 
         Rules drop(String table, String... columns) {
             Map<String, Set<String>> d = new HashMap<>(dropColumns);
             d.computeIfAbsent(table, k -> new HashSet<>()).addAll(List.of(columns));
-            return new Rules(Map.copyOf(d), rankedTimes, skipTables);
+            return new Rules(Map.copyOf(d), rankedTimes, setOrNot, skipTables);
         }
 
         /** Timestamp columns holding snapshot times: compared by rank, not value. */
         Rules rankTimes(String... columns) {
-            Set<String> r = new HashSet<>(rankedTimes);
-            r.addAll(List.of(columns));
-            return new Rules(dropColumns, Set.copyOf(r), skipTables);
+            return new Rules(dropColumns, union(rankedTimes, columns), setOrNot, skipTables);
+        }
+
+        /**
+         * Columns compared only as set or not (null): for snapshot times when part of a snapshot may legitimately be
+         * taken by a later run than the rest (a unit that failed is first seen by the next run), so ranks differ too.
+         */
+        Rules setOrNot(String... columns) {
+            return new Rules(dropColumns, rankedTimes, union(setOrNot, columns), skipTables);
         }
 
         /** Tables to leave out ({@code db.table}, or {@code sql.<table>} for a SQL schema's). */
         Rules skip(String... tables) {
-            Set<String> s = new HashSet<>(skipTables);
-            s.addAll(List.of(tables));
-            return new Rules(dropColumns, rankedTimes, Set.copyOf(s));
+            return new Rules(dropColumns, rankedTimes, setOrNot, union(skipTables, tables));
+        }
+
+        private static Set<String> union(Set<String> set, String... more) {
+            Set<String> u = new HashSet<>(set);
+            u.addAll(List.of(more));
+            return Set.copyOf(u);
         }
 
         boolean drops(String table, String column) {
@@ -96,7 +107,9 @@ final class LakeRows {
                 StringBuilder b = new StringBuilder();
                 for (int i = 0; i < keep.length; i++) {
                     Object v = r.get(i);
-                    if (v != null && rules.rankedTimes().contains(keep[i])) {
+                    if (v != null && rules.setOrNot().contains(keep[i])) {
+                        v = "set";
+                    } else if (v != null && rules.rankedTimes().contains(keep[i])) {
                         v = "t" + ranks.get(v);
                     }
                     b.append(i == 0 ? "" : ", ").append(keep[i]).append('=').append(v);
