@@ -3,6 +3,7 @@ package org.canvaslake.proof;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
@@ -11,6 +12,7 @@ import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.permission.FsPermission;
+import org.apache.hadoop.fs.impl.OpenFileParameters;
 import org.apache.hadoop.fs.s3a.S3AFileSystem;
 import org.apache.hadoop.util.Progressable;
 
@@ -18,7 +20,8 @@ import org.apache.hadoop.util.Progressable;
  * S3A with the storage faults a test arms, for the writes or reads whose path matches: a write that fails (the PUT
  * refused), one that lands and is then reported failed (the PUT done, its answer lost: the writer cannot tell), or a
  * read that fails (the GET refused). Every write of Parquet files and of Delta's log goes through {@link #create},
- * every read of a Parquet file through {@link #open}. Set as {@code fs.s3.impl} for the test's bucket.
+ * every read through {@link #open} or (Spark's file readers) {@link #openFileWithOptions}. Set as {@code fs.s3.impl}
+ * for the test's bucket.
  */
 public class FaultyS3AFileSystem extends S3AFileSystem {
 
@@ -129,9 +132,21 @@ public class FaultyS3AFileSystem extends S3AFileSystem {
 
     @Override
     public FSDataInputStream open(Path f, int bufferSize) throws IOException {
+        refuseRead(f);
+        return super.open(f, bufferSize);
+    }
+
+    /** The other way in for reads: Hadoop's {@code openFile()} builder, which Spark's file readers use. */
+    @Override
+    public CompletableFuture<FSDataInputStream> openFileWithOptions(Path f, OpenFileParameters parameters)
+            throws IOException {
+        refuseRead(f);
+        return super.openFileWithOptions(f, parameters);
+    }
+
+    private static void refuseRead(Path f) throws IOException {
         if (strikes(armed, f, true)) {
             throw new IOException("Injected fault: the GET of " + f + " failed (503 Slow Down)");
         }
-        return super.open(f, bufferSize);
     }
 }
