@@ -43,8 +43,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Storage faults in the jobs' own writes to an S3 lake: a Parquet file or a Delta commit whose PUT fails, and a commit
- * that lands while the writer is told it failed (the answer lost); and in reads, a raw object or (the mirror's) a
- * Parquet file whose GET fails. Injected under S3A ({@link FaultyS3AFileSystem}) on {@link S3ProxyServer}'s bucket.
+ * that lands while the writer is told it failed (the answer lost), at chosen paths and at writes drawn at random; and
+ * in reads, a raw object, a Delta log or (the mirror's) a Parquet file whose GET fails. Injected under S3A
+ * ({@link FaultyS3AFileSystem}) on {@link S3ProxyServer}'s bucket.
  * Each run with a fault must fail the unit it hit and say so; the next run, without the fault, must leave the lake (or
  * the mirror) equal, row for row, to one that never saw a fault: nothing lost, nothing doubled.
  * The crash drills stop a run at its own boundaries; these faults come from inside Spark's and Delta's reads and writes.
@@ -145,7 +146,7 @@ class S3FaultsTest {
             Function<Lake, RunReport> run = lake -> S3LakeTest.runOn(new CanvasJob(), spark, lake,
                     S3LakeTest.canvasArgs(canvas));
             Function<Lake, Map<String, List<String>>> contents = lake -> LakeRows.of(spark, lake, anyTime);
-            CleanRun clean = counted("canvas-clean", run, contents);
+            CleanRun clean = counted(lake("canvas-clean"), run, contents);
             Map<String, List<String>> cleanByRank = LakeRows.of(spark, lake("canvas-clean"), RULES);
             assertThat(cleanByRank).containsKeys("canvas.users", "canvas.courses");
 
@@ -160,27 +161,6 @@ class S3FaultsTest {
             assertThat(LakeRows.diff(cleanByRank, LakeRows.of(spark, lake, RULES))).isEmpty();
 
             faultsAtRandomWrites("canvas-random", clean, run, contents);
-        }
-    }
-
-    /** The same for a dap sync's snapshots with the PostgreSQL mirror: the lake and the mirror must settle. */
-    @Test
-    void dapSyncsFaultedAtRandomWritesLoseNothingAndTheNextSyncSettlesThem(SparkSession spark) throws Exception {
-        Map<String, String> schemaOf = new ConcurrentHashMap<>();
-        Function<Lake, String> schema = lake -> schemaOf.computeIfAbsent(lake.root(),
-                r -> "cl_rfault_" + UUID.randomUUID().toString().substring(0, 8));
-        LakeRows.Rules rules = CrashRerunDrills.DAP_RULES_AFTER_A_RESYNC;
-        try (FakeDapServer dap = FakeDapServer.start(FakeDapServer.Settings.defaults()
-                .withSize(Institution.Size.TEST).withRecordsPerObject(100));
-             Connection pg = DriverManager.getConnection(CrashRerunDrills.PG_URL)) {
-            dap.addBrokenLines("courses", List.of("not a record at all"));
-            Function<Lake, RunReport> sync = lake -> CrashRerunDrills.dapSync(spark, lake.root(), dap,
-                    schema.apply(lake));
-            Function<Lake, Map<String, List<String>>> contents = lake -> LakeRows.withMirror(spark, lake, pg,
-                    schema.apply(lake), rules);
-            faultsAtRandomWrites("dap-random", counted("dap-random-clean", sync, contents), sync, contents);
-        } finally {
-            CrashRerunDrills.dropSchemas(schemaOf.values());
         }
     }
 
@@ -222,15 +202,15 @@ class S3FaultsTest {
         }
     }
 
-    /** A fault-free run on the lake {@code name}, whose writes are counted. */
-    private static CleanRun counted(String name, Function<Lake, RunReport> run,
+    /** A fault-free run on the lake, whose writes are counted. */
+    private static CleanRun counted(Lake lake, Function<Lake, RunReport> run,
                                     Function<Lake, Map<String, List<String>>> contents) {
-        Lake lake = lake(name);
-        FaultyS3AFileSystem.arm(Fault.countingWrites(RANDOM_WRITES_UNDER.formatted(name)));
+        FaultyS3AFileSystem.arm(Fault.countingWrites(RANDOM_WRITES_UNDER.formatted(lake.root()
+                .substring(lake.root().lastIndexOf('/') + 1))));
         RunReport report = run.apply(lake);
         int writes = FaultyS3AFileSystem.seen();
         assertThat(FaultyS3AFileSystem.disarm()).as("writes hit by a counting fault").isZero();
-        assertThat(report.failures()).as(name).isEmpty();
+        assertThat(report.failures()).as(lake.root()).isEmpty();
         return new CleanRun(contents.apply(lake), writes);
     }
 
@@ -294,13 +274,18 @@ class S3FaultsTest {
         assertThat(DeltaTables.read(spark, lake.table("events.live_stream")).count()).isEqualTo(stored + inserted);
     }
 
+    /**
+     * Storage faults in dap syncs with the PostgreSQL mirror: chosen ones in the snapshots and the incrementals, and
+     * faults at random writes of the snapshots' sync ({@link #faultsAtRandomWrites}); lake and mirror must settle.
+     */
     @Test
     void aDapSyncHitByStorageFaultsFailsThoseTablesAndTheNextSyncSettlesLakeAndMirror(SparkSession spark)
             throws Exception {
         Lake clean = lake("dap-clean");
         Lake faulted = lake("dap-faulted");
-        Map<Lake, String> schemaOf = Map.of(clean, "cl_fault_" + UUID.randomUUID().toString().substring(0, 8),
-                faulted, "cl_fault_" + UUID.randomUUID().toString().substring(0, 8));
+        Map<String, String> schemaOf = new ConcurrentHashMap<>();
+        Function<Lake, String> schema = lake -> schemaOf.computeIfAbsent(lake.root(),
+                r -> "cl_fault_" + UUID.randomUUID().toString().substring(0, 8));
         // the next sync, after a fault, syncs again the tables the faulted one had settled: their state then holds that
         // sync's own account (an incremental of nothing), as after a crash
         LakeRows.Rules rules = CrashRerunDrills.DAP_RULES_AFTER_A_RESYNC;
@@ -309,17 +294,20 @@ class S3FaultsTest {
              Connection pg = DriverManager.getConnection(CrashRerunDrills.PG_URL)) {
             dap.addBrokenLines("courses", List.of("not a record at all"));
             Function<Lake, RunReport> sync = lake -> CrashRerunDrills.dapSync(spark, lake.root(), dap,
-                    schemaOf.get(lake));
+                    schema.apply(lake));
             Function<Lake, Map<String, List<String>>> contents = lake -> LakeRows.withMirror(spark, lake, pg,
-                    schemaOf.get(lake), rules);
-            // the snapshots: cd2.users' first commit lands, and the job is told it failed
-            assertThat(sync.apply(clean).failures()).isEmpty();
+                    schema.apply(lake), rules);
+            // the snapshots (their writes counted for the random draws below): cd2.users' first commit lands, and the
+            // job is told it failed
+            CleanRun cleanSnapshots = counted(clean, sync, contents);
             FaultyS3AFileSystem.arm(Fault.landingThenFailing("/dap-faulted/cd2/users/_delta_log/0{20}\\.json$"));
             RunReport snapshot = sync.apply(faulted);
             assertThat(FaultyS3AFileSystem.disarm()).isOne();
             failedAlone(snapshot, "cd2.users");
             assertThat(snapshot.tableCount("cd2.courses", "snapshot")).isOne();
             settles(sync, contents, faulted, clean, "snapshot");
+            // faults at random writes of the snapshots' sync, as for events
+            faultsAtRandomWrites("dap-random", cleanSnapshots, sync, contents);
 
             // a day later in DAP, the incrementals: the sync state's commits refused, after each table's data and
             // mirror were written
@@ -411,8 +399,8 @@ class S3FaultsTest {
     /** A fault-free events run on its own lake, once for the class; its writes are counted. */
     private CleanRun cleanEvents(SparkSession spark) {
         if (cleanEvents == null) {
-            cleanEvents = counted("events-clean", lake -> S3LakeTest.runOn(new EventsJob(), spark, lake, eventsArgs()),
-                    lake -> LakeRows.of(spark, lake, RULES));
+            cleanEvents = counted(lake("events-clean"), lake -> S3LakeTest.runOn(new EventsJob(), spark, lake,
+                    eventsArgs()), lake -> LakeRows.of(spark, lake, RULES));
             assertThat(cleanEvents.rows()).containsKeys("events.live_stream", "_meta.events_ledger");
         }
         return cleanEvents;
