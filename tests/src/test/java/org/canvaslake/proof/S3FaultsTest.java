@@ -61,8 +61,8 @@ class S3FaultsTest {
             .rankTimes("snapshot_at", "valid_from", "valid_to");
 
     /**
-     * The draws of {@link #eventsRunsFaultedAtRandomWritesLoseNothingAndTheNextRunSettlesThem}: fixed, so CI gives the
-     * same picks every time; {@code -Dcanvaslake.faults.seed=S -Dcanvaslake.faults.writes=N} draws others, to explore.
+     * The draws of {@link #faultsAtRandomWrites} (events, canvas, dap): fixed, so CI gives the same picks every time;
+     * {@code -Dcanvaslake.faults.seed=S -Dcanvaslake.faults.writes=N} draws others (N per job), to explore.
      */
     private static final long RANDOM_WRITES_SEED = Long.getLong("canvaslake.faults.seed", 20261206L);
     private static final int RANDOM_WRITES = Integer.getInteger("canvaslake.faults.writes", 2);
@@ -216,7 +216,7 @@ class S3FaultsTest {
 
     /**
      * A run that cannot read a table's Delta log (every GET under the live stream's {@code _delta_log} refused) fails
-     * with the store's error before it writes anything, and the next run catches up: the lake then equals one whose
+     * as a whole with the store's error, writing nothing to the live stream, and the next run catches up: the lake then equals one whose
      * two runs saw no fault. A scheduled run is a fresh JVM that reads every log from the store, so Delta's cache of
      * logs in this JVM is cleared first.
      */
@@ -415,7 +415,6 @@ class S3FaultsTest {
         S3LakeTest.run(new EventsJob(), spark, lake, eventsArgs());
         return lake;
     }
-
 
     private static String[] eventsArgs() {
         return new String[] {"--raw", RAW, "--optimize", "never"};
