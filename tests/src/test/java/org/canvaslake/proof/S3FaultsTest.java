@@ -85,9 +85,14 @@ class S3FaultsTest {
         server = S3ProxyServer.start(work, spark.sparkContext().hadoopConfiguration(), BUCKET);
         // S3A for this bucket, with faults when armed (Hadoop keeps one instance per bucket, made on first use)
         server.set(Map.of("fs.s3.impl", FaultyS3AFileSystem.class.getName()));
-        BatchLander lander = new BatchLander(S3ObjectStore.at("s3://" + BUCKET + "/landed", server.client()));
+        land("s3://" + BUCKET + "/landed", 11, 100);
+    }
+
+    /** Lands {@code count} sandbox events (generator seed {@code seed}) under {@code root}, 10 to an object. */
+    private void land(String root, long seed, int count) throws IOException {
+        BatchLander lander = new BatchLander(S3ObjectStore.at(root, server.client()));
         for (List<LiveEventMessage> batch : S3LakeTest.batches(new LiveEventGenerator(Institution.generate(11,
-                Institution.Size.TEST), 11), 100, 10)) {
+                Institution.Size.TEST), seed), count, 10)) {
             lander.land(batch);
         }
     }
@@ -216,20 +221,16 @@ class S3FaultsTest {
 
     /**
      * A run that cannot read a table's Delta log (every GET under the live stream's {@code _delta_log} refused) fails
-     * as a whole with the store's error, writing nothing to the live stream, and the next run catches up: the lake then equals one whose
-     * two runs saw no fault. A scheduled run is a fresh JVM that reads every log from the store, so Delta's cache of
-     * logs in this JVM is cleared first.
+     * as a whole with the store's error, writing nothing to the live stream, and the next run catches up: the lake
+     * then equals one whose two runs saw no fault. A scheduled run is a fresh JVM that reads every log from the store,
+     * so Delta's cache of logs in this JVM is cleared first.
      */
     @Test
     void anEventsRunThatCannotReadATablesLogFailsAndTheNextRunCatchesUp(SparkSession spark) throws Exception {
         Lake clean = events(spark, lake("log-read-clean"));
         Lake faulted = events(spark, lake("log-read-faulted"));
         String later = "s3://" + BUCKET + "/landed-log-read";
-        BatchLander lander = new BatchLander(S3ObjectStore.at(later, server.client()));
-        for (List<LiveEventMessage> batch : S3LakeTest.batches(new LiveEventGenerator(Institution.generate(11,
-                Institution.Size.TEST), 13), 40, 10)) {
-            lander.land(batch);
-        }
+        land(later, 13, 40);
         String[] laterArgs = {"--raw", later + "/raw/live_events", "--optimize", "never"};
         S3LakeTest.run(new EventsJob(), spark, clean, laterArgs);
         Map<String, List<String>> expected = LakeRows.of(spark, clean, RULES);
@@ -254,11 +255,7 @@ class S3FaultsTest {
         // an hour later, more events of the same days: the next run appends a second small file to their partitions,
         // and OPTIMIZE (asked for now) packs them; the live stream's commit of that (its third) is refused
         String later = "s3://" + BUCKET + "/landed-later";
-        BatchLander lander = new BatchLander(S3ObjectStore.at(later, server.client()));
-        for (List<LiveEventMessage> batch : S3LakeTest.batches(new LiveEventGenerator(Institution.generate(11,
-                Institution.Size.TEST), 12), 40, 10)) {
-            lander.land(batch);
-        }
+        land(later, 12, 40);
         FaultyS3AFileSystem.arm(Fault.failing("/events-optimize/events/live_stream/_delta_log/0{19}2\\.json$"));
         RunReport report = S3LakeTest.runOn(new EventsJob(), spark, lake, "--raw", later + "/raw/live_events",
                 "--optimize", "now");
