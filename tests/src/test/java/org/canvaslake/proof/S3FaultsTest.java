@@ -47,8 +47,9 @@ import org.junit.jupiter.api.io.TempDir;
  * in reads, a raw object, a Delta log or (the mirror's) a Parquet file whose GET fails. Injected under S3A
  * ({@link FaultyS3AFileSystem}) on {@link S3ProxyServer}'s bucket.
  * Each run with a fault must fail the unit it hit and say so; the next run, without the fault, must leave the lake (or
- * the mirror) equal, row for row, to one that never saw a fault: nothing lost, nothing doubled.
- * The crash drills stop a run at its own boundaries; these faults come from inside Spark's and Delta's reads and writes.
+ * the mirror) equal, row for row, to one that never saw a fault: nothing lost, nothing doubled. The crash drills stop
+ * a run at its own boundaries; these faults come from inside Spark's and Delta's reads and writes. (The product job's
+ * draws run in {@link S3LakeTest}'s pipeline, on the tables that pipeline wrote.)
  */
 @ExtendWith(SparkTest.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -73,11 +74,15 @@ class S3FaultsTest {
      */
     private static final String RANDOM_WRITES_UNDER = "/%s/(?!.*\\.crc\\.[^/]*\\.tmp$)";
 
+    /** The lake of {@link #cleanEvents}. */
+    private static final String CLEAN_EVENTS = "events-clean";
+
     private S3ProxyServer server;
     /** A fault-free events run's tables, and how many writes that run made (see {@link #cleanEvents}). */
     private CleanRun cleanEvents;
 
-    private record CleanRun(Map<String, List<String>> rows, int writes) {
+    /** A fault-free run's tables, and how many writes it made (see {@link #counted}). */
+    record CleanRun(Map<String, List<String>> rows, int writes) {
     }
 
     @BeforeAll
@@ -133,8 +138,8 @@ class S3FaultsTest {
     @Test
     void eventsRunsFaultedAtRandomWritesLoseNothingAndTheNextRunSettlesThem(SparkSession spark) {
         CleanRun clean = cleanEvents(spark);
-        faultsAtRandomWrites("events-random", clean, lake -> S3LakeTest.runOn(new EventsJob(), spark, lake,
-                eventsArgs()), lake -> LakeRows.of(spark, lake, RULES));
+        faultsAtRandomWrites("events-random", clean, S3FaultsTest::lake, lake -> S3LakeTest.runOn(new EventsJob(),
+                spark, lake, eventsArgs()), lake -> LakeRows.of(spark, lake, RULES));
     }
 
     /**
@@ -165,19 +170,21 @@ class S3FaultsTest {
             assertThat(run.apply(lake).failures()).isEmpty();
             assertThat(LakeRows.diff(cleanByRank, LakeRows.of(spark, lake, RULES))).isEmpty();
 
-            faultsAtRandomWrites("canvas-random", clean, run, contents);
+            faultsAtRandomWrites("canvas-random", clean, S3FaultsTest::lake, run, contents);
         }
     }
 
     /**
      * For each of {@link #RANDOM_WRITES} equal slices of the writes a fault-free run made ({@code clean}), a run on a
-     * fresh lake {@code prefix-i} with one write of that slice, drawn at random, refused ({@link Kind#FAIL}) or landed
-     * with its answer lost ({@link Kind#LAND_THEN_FAIL}), by turns. A run that still succeeds must have lost nothing;
-     * one that fails must say it was the store; the next run must leave the lake as if no fault had happened. The
-     * draws are printed: with two tasks writing at once, the same draw can hit a neighbouring write in another run.
+     * lake {@code prefix-i} ({@code freshLake}: a new one, as the clean run's was when it started) with one write of
+     * that slice, drawn at random, refused ({@link Kind#FAIL}) or landed with its answer lost
+     * ({@link Kind#LAND_THEN_FAIL}), by turns. A run that still succeeds must have lost nothing; one that fails must
+     * say it was the store; the next run must leave the lake as if no fault had happened. The draws are printed: with
+     * two tasks writing at once, the same draw can hit a neighbouring write in another run.
      */
-    private void faultsAtRandomWrites(String prefix, CleanRun clean, Function<Lake, RunReport> run,
-                                      Function<Lake, Map<String, List<String>>> contents) {
+    static void faultsAtRandomWrites(String prefix, CleanRun clean, Function<String, Lake> freshLake,
+                                     Function<Lake, RunReport> run,
+                                     Function<Lake, Map<String, List<String>>> contents) {
         assertThat(clean.writes()).as(prefix + ": writes of a fault-free run").isGreaterThanOrEqualTo(RANDOM_WRITES);
         Random random = new Random(RANDOM_WRITES_SEED);
         for (int i = 0; i < RANDOM_WRITES; i++) {
@@ -186,7 +193,7 @@ class S3FaultsTest {
             int nth = from + random.nextInt(to - from + 1);
             Kind kind = i % 2 == 0 ? Kind.FAIL : Kind.LAND_THEN_FAIL;
             String name = prefix + "-" + i;
-            Lake lake = lake(name);
+            Lake lake = freshLake.apply(name);
             FaultyS3AFileSystem.arm(Fault.atWrite(RANDOM_WRITES_UNDER.formatted(name), kind, nth));
             RunReport faulted = run.apply(lake);
             List<String> hit = FaultyS3AFileSystem.hits();
@@ -207,9 +214,9 @@ class S3FaultsTest {
         }
     }
 
-    /** A fault-free run on the lake, whose writes are counted. */
-    private static CleanRun counted(Lake lake, Function<Lake, RunReport> run,
-                                    Function<Lake, Map<String, List<String>>> contents) {
+    /** A fault-free run on the lake, whose writes (but Delta's checksums) are counted. */
+    static CleanRun counted(Lake lake, Function<Lake, RunReport> run,
+                            Function<Lake, Map<String, List<String>>> contents) {
         FaultyS3AFileSystem.arm(Fault.countingWrites(RANDOM_WRITES_UNDER.formatted(lake.root()
                 .substring(lake.root().lastIndexOf('/') + 1))));
         RunReport report = run.apply(lake);
@@ -227,8 +234,8 @@ class S3FaultsTest {
      */
     @Test
     void anEventsRunThatCannotReadATablesLogFailsAndTheNextRunCatchesUp(SparkSession spark) throws Exception {
-        Lake clean = events(spark, lake("log-read-clean"));
-        Lake faulted = events(spark, lake("log-read-faulted"));
+        Lake clean = copyOfCleanEvents(spark, "log-read-clean");
+        Lake faulted = copyOfCleanEvents(spark, "log-read-faulted");
         String later = "s3://" + BUCKET + "/landed-log-read";
         land(later, 13, 40);
         String[] laterArgs = {"--raw", later + "/raw/live_events", "--optimize", "never"};
@@ -250,7 +257,7 @@ class S3FaultsTest {
 
     @Test
     void anOptimizeWhoseCommitIsRefusedIsNotedAndTheRunKeepsWhatItWrote(SparkSession spark) throws Exception {
-        Lake lake = events(spark, lake("events-optimize"));
+        Lake lake = copyOfCleanEvents(spark, "events-optimize");
         long stored = DeltaTables.read(spark, lake.table("events.live_stream")).count();
         // an hour later, more events of the same days: the next run appends a second small file to their partitions,
         // and OPTIMIZE (asked for now) packs them; the live stream's commit of that (its third) is refused
@@ -304,7 +311,7 @@ class S3FaultsTest {
             assertThat(snapshot.tableCount("cd2.courses", "snapshot")).isOne();
             settles(sync, contents, faulted, clean, "snapshot");
             // faults at random writes of the snapshots' sync, as for events
-            faultsAtRandomWrites("dap-random", cleanSnapshots, sync, contents);
+            faultsAtRandomWrites("dap-random", cleanSnapshots, S3FaultsTest::lake, sync, contents);
 
             // a day later in DAP, the incrementals: the sync state's commits refused, after each table's data and
             // mirror were written
@@ -323,7 +330,7 @@ class S3FaultsTest {
 
     @Test
     void aMirrorRunThatCannotReadOneTableMirrorsTheOthersAndTheNextRunCatchesUp(SparkSession spark) throws Exception {
-        Lake lake = events(spark, lake("mirror-read"));
+        Lake lake = copyOfCleanEvents(spark, "mirror-read");
         String typed = LakeCatalog.discover(spark, lake, "events").stream()
                 .filter(t -> !t.equals("events.live_stream") && !t.equals("events._quarantine")).findFirst()
                 .orElseThrow();
@@ -396,11 +403,21 @@ class S3FaultsTest {
     /** A fault-free events run on its own lake, once for the class; its writes are counted. */
     private CleanRun cleanEvents(SparkSession spark) {
         if (cleanEvents == null) {
-            cleanEvents = counted(lake("events-clean"), lake -> S3LakeTest.runOn(new EventsJob(), spark, lake,
+            cleanEvents = counted(lake(CLEAN_EVENTS), lake -> S3LakeTest.runOn(new EventsJob(), spark, lake,
                     eventsArgs()), lake -> LakeRows.of(spark, lake, RULES));
             assertThat(cleanEvents.rows()).containsKeys("events.live_stream", "_meta.events_ledger");
         }
         return cleanEvents;
+    }
+
+    /**
+     * A lake of its own holding a copy of {@link #cleanEvents}' lake: what a fault-free events run writes, without
+     * running it again.
+     */
+    private Lake copyOfCleanEvents(SparkSession spark, String name) {
+        cleanEvents(spark);
+        server.copy(BUCKET, CLEAN_EVENTS + "/", name + "/", key -> true);
+        return lake(name);
     }
 
     private static Lake lake(String name) {

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -116,6 +117,21 @@ final class S3ProxyServer implements AutoCloseable {
     List<String> keys(String bucket, String prefix) {
         return client.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(prefix)).contents().stream()
                 .map(o -> o.key()).toList();
+    }
+
+    /**
+     * Copies the objects under {@code from} whose key (after {@code from}) {@code keep} accepts to the same keys under
+     * {@code to}, in one bucket: a lake's Delta tables name their files relative to the table, so a copied table is a
+     * table.
+     */
+    void copy(String bucket, String from, String to, Predicate<String> keep) {
+        for (String key : keys(bucket, from)) {
+            String relative = key.substring(from.length());
+            if (keep.test(relative)) {
+                client.copyObject(r -> r.sourceBucket(bucket).sourceKey(key).destinationBucket(bucket)
+                        .destinationKey(to + relative));
+            }
+        }
     }
 
     @Override
