@@ -15,6 +15,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -77,6 +81,9 @@ final class LakeRows {
         }
     }
 
+    /** Tables read at once. */
+    private static final int READERS = 4;
+
     private LakeRows() {
     }
 
@@ -90,37 +97,63 @@ final class LakeRows {
      * reads {@code <lake>}, so lakes in two places compare equal.
      */
     static Map<String, List<String>> of(SparkSession spark, Lake lake, Rules rules) {
-        String localDir = lake.isLocal() ? lake.localRoot().toString() : null;
-        Map<String, List<String>> out = new TreeMap<>();
-        for (String table : LakeCatalog.discover(spark, lake)) {
-            if (rules.skipTables().contains(table)) {
-                continue;
+        List<String> tables = LakeCatalog.discover(spark, lake).stream()
+                .filter(t -> !rules.skipTables().contains(t)).toList();
+        // a few tables at a time: reading a small table is its log, its files (on S3 each a round trip) and planning,
+        // and Spark runs jobs submitted from several threads side by side. Measured: a fifth to a quarter less time
+        // (an events lake's 18 tables on S3 Proxy, the events and canvas crash drills' local lakes)
+        ExecutorService pool = Executors.newFixedThreadPool(READERS, r -> {
+            Thread t = new Thread(r, "lake-rows");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            Map<String, Future<List<String>>> reads = new TreeMap<>();
+            for (String table : tables) {
+                reads.put(table, pool.submit(() -> rows(spark, lake, table, rules)));
             }
-            Dataset<Row> rows = DeltaTables.read(spark, lake.table(table));
-            String[] keep = Arrays.stream(rows.columns()).filter(c -> !rules.drops(table, c)).sorted()
-                    .toArray(String[]::new);
-            List<Row> collected = rows.selectExpr(Arrays.stream(keep).map(c -> "`" + c + "`").toArray(String[]::new))
-                    .collectAsList();
-            Map<Object, Integer> ranks = ranks(collected, keep, rules.rankedTimes());
-            List<String> texts = new ArrayList<>();
-            for (Row r : collected) {
-                StringBuilder b = new StringBuilder();
-                for (int i = 0; i < keep.length; i++) {
-                    Object v = r.get(i);
-                    if (v != null && rules.setOrNot().contains(keep[i])) {
-                        v = "set";
-                    } else if (v != null && rules.rankedTimes().contains(keep[i])) {
-                        v = "t" + ranks.get(v);
-                    }
-                    b.append(i == 0 ? "" : ", ").append(keep[i]).append('=').append(v);
-                }
-                String text = b.toString().replace(lake.root(), "<lake>");
-                texts.add(localDir == null ? text : text.replace(localDir, "<lake>"));
+            Map<String, List<String>> out = new TreeMap<>();
+            for (Map.Entry<String, Future<List<String>>> read : reads.entrySet()) {
+                out.put(read.getKey(), read.getValue().get());
             }
-            texts.sort(null);
-            out.put(table, texts);
+            return out;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted reading " + lake.root(), e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("Cannot read the tables of " + lake.root() + ": " + e.getCause(),
+                    e.getCause());
+        } finally {
+            pool.shutdownNow();
         }
-        return out;
+    }
+
+    /** One table's rows as sorted texts. */
+    private static List<String> rows(SparkSession spark, Lake lake, String table, Rules rules) {
+        String localDir = lake.isLocal() ? lake.localRoot().toString() : null;
+        Dataset<Row> rows = DeltaTables.read(spark, lake.table(table));
+        String[] keep = Arrays.stream(rows.columns()).filter(c -> !rules.drops(table, c)).sorted()
+                .toArray(String[]::new);
+        List<Row> collected = rows.selectExpr(Arrays.stream(keep).map(c -> "`" + c + "`").toArray(String[]::new))
+                .collectAsList();
+        Map<Object, Integer> ranks = ranks(collected, keep, rules.rankedTimes());
+        List<String> texts = new ArrayList<>();
+        for (Row r : collected) {
+            StringBuilder b = new StringBuilder();
+            for (int i = 0; i < keep.length; i++) {
+                Object v = r.get(i);
+                if (v != null && rules.setOrNot().contains(keep[i])) {
+                    v = "set";
+                } else if (v != null && rules.rankedTimes().contains(keep[i])) {
+                    v = "t" + ranks.get(v);
+                }
+                b.append(i == 0 ? "" : ", ").append(keep[i]).append('=').append(v);
+            }
+            String text = b.toString().replace(lake.root(), "<lake>");
+            texts.add(localDir == null ? text : text.replace(localDir, "<lake>"));
+        }
+        texts.sort(null);
+        return texts;
     }
 
     /** A lake's Delta tables and its SQL mirror's ({@code sql.<table>}, the tables of {@code schema}) together. */
