@@ -199,7 +199,7 @@ class S3FaultsTest {
             Kind kind = i % 2 == 0 ? Kind.FAIL : Kind.LAND_THEN_FAIL;
             String name = prefix + "-" + i;
             Lake lake = freshLake.apply(name);
-            FaultyS3AFileSystem.arm(Fault.atWrite(RANDOM_WRITES_UNDER.formatted(name), kind, nth));
+            FaultyS3AFileSystem.arm(Fault.atWrite(writesUnder(lake), kind, nth));
             RunReport faulted = run.apply(lake);
             List<String> hit = FaultyS3AFileSystem.hits();
             FaultyS3AFileSystem.disarm();
@@ -219,11 +219,15 @@ class S3FaultsTest {
         }
     }
 
+    /** The writes under the lake that the random draws count ({@link #RANDOM_WRITES_UNDER}). */
+    private static String writesUnder(Lake lake) {
+        return RANDOM_WRITES_UNDER.formatted(lake.root().substring(lake.root().lastIndexOf('/') + 1));
+    }
+
     /** A fault-free run on the lake, whose writes (but Delta's checksums) are counted. */
     static CleanRun counted(Lake lake, Function<Lake, RunReport> run,
                             Function<Lake, Map<String, List<String>>> contents) {
-        FaultyS3AFileSystem.arm(Fault.countingWrites(RANDOM_WRITES_UNDER.formatted(lake.root()
-                .substring(lake.root().lastIndexOf('/') + 1))));
+        FaultyS3AFileSystem.arm(Fault.countingWrites(writesUnder(lake)));
         RunReport report = run.apply(lake);
         int writes = FaultyS3AFileSystem.seen();
         assertThat(FaultyS3AFileSystem.disarm()).as("writes hit by a counting fault").isZero();
