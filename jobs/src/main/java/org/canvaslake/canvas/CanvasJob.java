@@ -12,6 +12,7 @@ import org.canvaslake.common.cli.OptionSpec;
 import org.canvaslake.common.cli.Options;
 import org.canvaslake.common.cli.UsageException;
 import org.canvaslake.common.job.CrashPoints;
+import org.canvaslake.common.job.Failures;
 import org.canvaslake.common.job.JobContext;
 import org.canvaslake.common.job.SparkJob;
 import org.canvaslake.common.report.RunReport;
@@ -230,7 +231,7 @@ public final class CanvasJob extends SparkJob {
         } catch (Exception e) {
             // Exception, not RuntimeException: Delta and Spark throw Hadoop's IOExceptions undeclared
             LOG.error("{} could not be updated from {}", table, fetched.dir(), e);
-            report.fail(table, e.getClass().getSimpleName() + ": " + e.getMessage());
+            report.fail(table, Failures.describe(e));
         }
     }
 }

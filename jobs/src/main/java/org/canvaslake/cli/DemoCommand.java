@@ -12,6 +12,7 @@ import org.canvaslake.common.cli.Options;
 import org.canvaslake.common.delta.DeltaTables;
 import org.canvaslake.common.job.Command;
 import org.canvaslake.common.job.CommonOptions;
+import org.canvaslake.common.job.Failures;
 import org.canvaslake.common.lake.Lake;
 import org.canvaslake.common.lake.LakeCatalog;
 import org.canvaslake.common.report.RunLog;
@@ -59,7 +60,7 @@ public final class DemoCommand implements Command {
                     r.failures().forEach(f -> demo.fail(step.name() + "/" + f.unit(), f.message()));
                 }
             } catch (Exception e) {
-                demo.fail(step.name(), e.getClass().getSimpleName() + ": " + e.getMessage());
+                demo.fail(step.name(), Failures.describe(e));
             }
         }
         demo.finish();

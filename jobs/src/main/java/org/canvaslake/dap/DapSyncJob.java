@@ -14,11 +14,11 @@ import java.util.function.UnaryOperator;
 import org.canvaslake.common.cli.OptionSpec;
 import org.canvaslake.common.cli.Options;
 import org.canvaslake.common.cli.UsageException;
+import org.canvaslake.common.job.Failures;
 import org.canvaslake.common.job.JobContext;
 import org.canvaslake.common.job.SparkJob;
 import org.canvaslake.common.report.RunReport;
 import org.canvaslake.common.secrets.Secret;
-import org.canvaslake.common.text.Redaction;
 import org.canvaslake.dap.DapSyncState.TableState;
 import org.canvaslake.mirror.JdbcMirror;
 import org.canvaslake.mirror.MirrorResult;
@@ -181,8 +181,7 @@ public final class DapSyncJob extends SparkJob {
                 } catch (ExecutionException failed) {
                     Throwable cause = failed.getCause();
                     LOG.error("DAP sync of {}.{} failed", namespace, e.getKey(), cause);
-                    report.fail(unit, cause.getClass().getSimpleName() + ": "
-                            + Redaction.redact(String.valueOf(cause.getMessage())));
+                    report.fail(unit, Failures.describe(cause));
                 }
             }
         } finally {

@@ -32,6 +32,7 @@ import org.canvaslake.common.cli.OptionSpec;
 import org.canvaslake.common.delta.DeltaTables;
 import org.canvaslake.common.delta.MergeSpec;
 import org.canvaslake.common.job.CrashPoints;
+import org.canvaslake.common.job.Failures;
 import org.canvaslake.common.job.JobContext;
 import org.canvaslake.common.job.SparkJob;
 import org.canvaslake.common.lake.Lake;
@@ -229,7 +230,7 @@ public final class EventsJob extends SparkJob {
             } catch (Exception e) {
                 // Exception, not RuntimeException: Delta throws Hadoop's IOExceptions undeclared
                 LOG.error("events: recording the run's objects in {} failed", EventsLedger.NAME, e);
-                report.fail(EventsLedger.NAME, e.getClass().getSimpleName() + ": " + e.getMessage());
+                report.fail(EventsLedger.NAME, Failures.describe(e));
                 report.note("Recording this run's objects in the ledger failed: unless the commit landed all the same,"
                         + " they are read again next run (their events are in the tables already, and are not"
                         + " doubled).");
@@ -446,7 +447,7 @@ public final class EventsJob extends SparkJob {
                     ok = false;
                     Throwable cause = e.getCause() == null ? e : e.getCause();
                     LOG.error("events: writing {} failed", table, cause);
-                    report.fail(table, cause.getClass().getSimpleName() + ": " + cause.getMessage());
+                    report.fail(table, Failures.describe(cause));
                 }
             }
         } finally {

@@ -10,6 +10,7 @@ import java.sql.DriverManager;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -152,6 +153,26 @@ class S3LakeTest {
         assertThat(clean.rows()).containsOnlyKeys(ProductSchema.TABLE, ProductState.TABLE);
         assertThat(clean.rows().get(ProductSchema.TABLE)).isEqualTo(s3Rows.get(ProductSchema.TABLE));
         S3FaultsTest.faultsAtRandomWrites("product-random", clean, withInputs, product, contents);
+        // reads refused: every GET of the users' history log, then of the live stream's Parquet files. The run must fail
+        // with the store's error, not build the product as if there were no users or no events, and the next run must
+        // leave the product as the fault-free run did
+        Map<String, String> refused = new LinkedHashMap<>();
+        refused.put("product-read-users-log", "/canvas/users_history/_delta_log/");
+        refused.put("product-read-events-files", "/events/live_stream/.*\\.parquet$");
+        refused.forEach((name, path) -> {
+            Lake lake = withInputs.apply(name);
+            FaultyS3AFileSystem.arm(FaultyS3AFileSystem.Fault.failingReads("/" + name + path));
+            RunReport hit = product.apply(lake);
+            int reads = FaultyS3AFileSystem.disarm();
+            assertThat(reads).as(name + ": reads refused").isPositive();
+            S3FaultsTest.failedAlone(hit, "product");
+            // the store's error in one line (Delta replays a log in Spark tasks too), not Spark's summary and trace
+            assertThat(hit.failures().get(0).message()).as(name).containsPattern("^IOException( in a Spark task)?: "
+                    + "Injected fault: the GET of s3://" + BUCKET + "/" + name + "/").contains("Check that the lake")
+                    .doesNotContain("\tat ", "Job aborted");
+            assertThat(product.apply(lake).failures()).as(name + ": the next run").isEmpty();
+            assertThat(LakeRows.diff(clean.rows(), contents.apply(lake))).as(name + ", after the next run").isEmpty();
+        });
 
         // the next hour: one new object; the ledger on S3 keeps the rest from being read again
         toS3.land(batches.get(batches.size() - 1));

@@ -16,7 +16,6 @@ import org.canvaslake.common.report.RunLog;
 import org.canvaslake.common.report.RunReport;
 import org.canvaslake.common.report.SnsNotifier;
 import org.canvaslake.common.spark.SparkSessionFactory;
-import org.canvaslake.common.text.Redaction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,8 +70,8 @@ public abstract class SparkJob implements Command {
             throw e;
         } catch (Exception e) {
             LOG.error("{} run {} failed", name(), report.runId(), e);
-            String message = Redaction.redact(String.valueOf(e.getMessage()).strip());
-            report.fail(name(), e.getClass().getSimpleName() + ": " + message + storageHint(e, message, lake));
+            String message = Failures.describe(e);
+            report.fail(name(), message + storageHint(e, message, lake));
         }
         report.finish();
         // a crashed process records nothing; in the tests' exception mode this throws past the report as a kill would
@@ -83,10 +82,11 @@ public abstract class SparkJob implements Command {
 
     /**
      * What to check when the lake's storage failed the run: an I/O error about a path in the lake (a bucket that is
-     * not there, access denied), which Hadoop and Delta throw as they are, naming the path and the store's error only.
+     * not there, access denied), which Hadoop and Delta throw as they are, naming the path and the store's error only,
+     * on the driver or in a Spark task ({@link Failures#taskFailure}).
      */
     static String storageHint(Exception e, String message, Lake lake) {
-        if (!(e instanceof IOException) || !message.contains(lake.root())) {
+        if (!(Failures.taskFailure(e) instanceof IOException) || !message.contains(lake.root())) {
             return "";
         }
         // it follows the store's message, which may end without a full stop

@@ -19,6 +19,7 @@ import org.canvaslake.common.cli.Options;
 import org.canvaslake.common.cli.UsageException;
 import org.canvaslake.common.delta.DeltaChanges;
 import org.canvaslake.common.delta.DeltaTables;
+import org.canvaslake.common.job.Failures;
 import org.canvaslake.common.job.JobContext;
 import org.canvaslake.common.job.SparkJob;
 import org.canvaslake.common.lake.Lake;
@@ -119,7 +120,7 @@ public final class LakeMirrorJob extends SparkJob {
                 } catch (Exception e) {
                     // Exception, not RuntimeException: Delta and Spark throw Hadoop's IOExceptions undeclared
                     LOG.error("Mirroring {} failed", table, e);
-                    context.report().fail(table, e.getClass().getSimpleName() + ": " + e.getMessage());
+                    context.report().fail(table, Failures.describe(e));
                 }
             }
         }
