@@ -17,6 +17,7 @@ import java.util.function.Function;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.delta.DeltaLog;
 import org.canvaslake.canvas.CanvasJob;
+import org.canvaslake.canvas.RawManifest;
 import org.canvaslake.common.delta.DeltaTables;
 import org.canvaslake.common.lake.Lake;
 import org.canvaslake.common.lake.LakeCatalog;
@@ -44,12 +45,14 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Storage faults in the jobs' own writes to an S3 lake: a Parquet file or a Delta commit whose PUT fails, and a commit
  * that lands while the writer is told it failed (the answer lost), at chosen paths and at writes drawn at random; and
- * in reads, a raw object, a Delta log or (the mirror's) a Parquet file whose GET fails. Injected under S3A
+ * in reads, a GET that fails: of a raw event object, of a table's Delta log (the live stream's, the dap sync state's),
+ * of the canvas job's raw pages in a {@code --from-raw} rebuild, of a Parquet file the mirror reads. Injected under S3A
  * ({@link FaultyS3AFileSystem}) on {@link S3ProxyServer}'s bucket.
  * Each run with a fault must fail the unit it hit and say so; the next run, without the fault, must leave the lake (or
  * the mirror) equal, row for row, to one that never saw a fault: nothing lost, nothing doubled. The crash drills stop
  * a run at its own boundaries; these faults come from inside Spark's and Delta's reads and writes. (The product job's
- * draws run in {@link S3LakeTest}'s pipeline, on the tables that pipeline wrote.)
+ * faults, drawn writes and refused reads of its inputs, run in {@link S3LakeTest}'s pipeline, on the tables that
+ * pipeline wrote.)
  */
 @ExtendWith(SparkTest.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -176,6 +179,22 @@ class S3FaultsTest {
             assertThat(LakeRows.diff(cleanByRank, LakeRows.of(spark, lake, RULES))).isEmpty();
 
             faultsAtRandomWrites("canvas-random", clean, S3FaultsTest::lake, run, contents);
+
+            // a rebuild from the clean run's raw pages (--from-raw) whose GETs of the users' pages are refused (their
+            // manifest is read): users fail by name with the store's error, the other entities are rebuilt, and the
+            // next rebuild leaves the tables as the API run did
+            server.copy(BUCKET, "canvas-clean/raw/", "canvas-from-raw/raw/", key -> true);
+            String day = server.keys(BUCKET, "canvas-from-raw/raw/canvas_api/users/").get(0)
+                    .replaceAll(".*/users/(dt=[^/]+)/.*", "$1");
+            Lake rebuilt = lake("canvas-from-raw");
+            FaultyS3AFileSystem.arm(Fault.failingReads(
+                    "/canvas-from-raw/raw/canvas_api/users/.*/(?!" + RawManifest.FILE + "$)[^/]+$"));
+            RunReport unread = S3LakeTest.runOn(new CanvasJob(), spark, rebuilt, "--from-raw", day);
+            assertThat(FaultyS3AFileSystem.disarm()).isPositive();
+            failedAlone(unread, "canvas.users");
+            assertThat(unread.tableCount("canvas.courses", "inserted")).isPositive();
+            S3LakeTest.run(new CanvasJob(), spark, rebuilt, "--from-raw", day);
+            assertThat(LakeRows.diff(cleanByRank, LakeRows.of(spark, rebuilt, RULES))).isEmpty();
         }
     }
 
@@ -332,6 +351,19 @@ class S3FaultsTest {
             assertThat(incremental.failures()).extracting(RunReport.Failure::unit)
                     .containsExactlyInAnyOrder("cd2.users", "cd2.courses", "cd2.submissions");
             settles(sync, contents, faulted, clean, "incremental");
+
+            // the sync state unreadable (every GET of its log refused; a scheduled sync is a fresh JVM, so Delta's
+            // cache of logs is cleared): the sync fails with the store's error instead of taking every table for new
+            // and downloading its snapshot again, and the next sync settles it
+            DeltaLog.clearCache();
+            FaultyS3AFileSystem.arm(Fault.failingReads("/dap-faulted/_meta/dap_sync_state/_delta_log/"));
+            RunReport unread = sync.apply(faulted);
+            assertThat(FaultyS3AFileSystem.disarm()).isPositive();
+            assertThat(unread.succeeded()).isFalse();
+            assertThat(unread.failures()).allSatisfy(f -> assertThat(f.message())
+                    .contains("Injected fault", "/_meta/dap_sync_state/_delta_log/"));
+            assertThat(unread.tableCount("cd2.users", "snapshot")).as("no snapshot taken again").isZero();
+            settles(sync, contents, faulted, clean, "sync whose state was unreadable");
         } finally {
             CrashRerunDrills.dropSchemas(schemaOf.values());
         }
