@@ -12,24 +12,46 @@ import org.canvaslake.common.text.Redaction;
  */
 public final class Failures {
 
+    /** How deep Spark's wrappings are followed (a chain of causes can, pathologically, loop). */
+    private static final int MAX_DEPTH = 10;
+
     private Failures() {
     }
 
-    /** {@code <class>: <message>}, or for a failed Spark task {@code <class> in a Spark task: <message>}; redacted. */
+    /**
+     * {@code <class>: <message>}; for a failed Spark task {@code <class> in a Spark task: <message>}, and for another
+     * error Spark wrapped (a driver thread's, as in "Exception thrown in awaitResult") {@code <class> in Spark:
+     * <message>}. Redacted.
+     */
     public static String describe(Throwable e) {
-        Throwable task = taskFailure(e);
-        String what = task == e ? e.getClass().getSimpleName()
-                : task.getClass().getSimpleName() + " in a Spark task";
-        return what + ": " + Redaction.redact(withoutStackTrace(task.getMessage()));
+        Throwable cause = underSpark(e);
+        String what = cause.getClass().getSimpleName();
+        if (cause != e) {
+            what += wasTask(e) ? " in a Spark task" : " in Spark";
+        }
+        return what + ": " + Redaction.redact(withoutStackTrace(cause.getMessage()));
+    }
+
+    /** Whether Spark's wrapping says a task failed (a stage failure, or a task's write). */
+    private static boolean wasTask(Throwable e) {
+        int depth = 0;
+        for (Throwable at = e; at instanceof SparkException && depth++ < MAX_DEPTH; at = at.getCause()) {
+            String message = String.valueOf(at.getMessage());
+            if (message.contains("Lost task") || message.contains("TASK_WRITE_FAILED")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
-     * The exception a Spark task threw, when {@code e} is Spark's report of it (a {@link SparkException} with a cause
-     * that is not Spark's own report again); else {@code e}.
+     * The error under Spark's report of it, when {@code e} is one (a {@link SparkException} with a cause, unwrapped
+     * until the cause is not Spark's own report again); else {@code e}.
      */
-    static Throwable taskFailure(Throwable e) {
+    static Throwable underSpark(Throwable e) {
         Throwable at = e;
-        while (at instanceof SparkException && at.getCause() != null && at.getCause() != at) {
+        int depth = 0;
+        while (at instanceof SparkException && at.getCause() != null && depth++ < MAX_DEPTH) {
             at = at.getCause();
         }
         return at;

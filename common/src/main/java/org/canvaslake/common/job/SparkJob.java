@@ -83,10 +83,10 @@ public abstract class SparkJob implements Command {
     /**
      * What to check when the lake's storage failed the run: an I/O error about a path in the lake (a bucket that is
      * not there, access denied), which Hadoop and Delta throw as they are, naming the path and the store's error only,
-     * on the driver or in a Spark task ({@link Failures#taskFailure}).
+     * on the driver or in a Spark task ({@link Failures#underSpark}).
      */
     static String storageHint(Exception e, String message, Lake lake) {
-        if (!(Failures.taskFailure(e) instanceof IOException) || !message.contains(lake.root())) {
+        if (!(Failures.underSpark(e) instanceof IOException) || !message.contains(lake.root())) {
             return "";
         }
         // it follows the store's message, which may end without a full stop

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.io.IOException;
+import java.util.concurrent.TimeoutException;
 
+import org.apache.spark.SparkException;
 import org.apache.spark.api.java.function.ForeachPartitionFunction;
 import org.apache.spark.sql.SparkSession;
 import org.canvaslake.common.lake.Lake;
@@ -49,6 +51,15 @@ class FailuresTest {
         assertThat(message).isEqualTo("IOException: s3://institution-lake/lake/events/live_stream does not exist");
         assertThat(SparkJob.storageHint(io, message, LAKE)).startsWith(". Check that the lake");
         assertThat(Failures.describe(new IllegalStateException())).isEqualTo("IllegalStateException: (no message)");
+    }
+
+    @Test
+    void anErrorSparkWrappedOnTheDriverIsNotCalledATasks() {
+        // as ThreadUtils.awaitResult wraps what a driver thread (a broadcast, say) threw
+        SparkException wrapped = new SparkException("Exception thrown in awaitResult: ",
+                new TimeoutException("Futures timed out after [300 seconds]"));
+        assertThat(Failures.describe(wrapped)).isEqualTo("TimeoutException in Spark: Futures timed out after [300 "
+                + "seconds]");
     }
 
     private static Throwable failInATask(SparkSession spark, Exception error) {
