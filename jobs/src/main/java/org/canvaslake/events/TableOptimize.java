@@ -14,6 +14,7 @@ import java.util.Optional;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.canvaslake.common.cli.UsageException;
+import org.canvaslake.common.job.Failures;
 import org.canvaslake.common.lake.Lake;
 import org.canvaslake.common.lake.LakeCatalog;
 import org.canvaslake.common.report.RunReport;
@@ -125,7 +126,7 @@ final class TableOptimize {
                     // Exception, not RuntimeException: Delta and Spark throw Hadoop's IOExceptions undeclared
                     LOG.warn("events: OPTIMIZE of {} failed", table, e);
                     report.note("OPTIMIZE of " + table + " failed (its data is written and recorded; the next daily"
-                            + " OPTIMIZE tries again): " + e.getClass().getSimpleName() + ": " + e.getMessage());
+                            + " OPTIMIZE tries again): " + Failures.describe(e));
                     report.counter("optimize_failures", 1);
                 }
             }
