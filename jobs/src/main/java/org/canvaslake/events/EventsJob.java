@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -172,9 +174,58 @@ public final class EventsJob extends SparkJob {
                     + " listed, all compacted already); nothing to do.");
             return;
         }
+        long maxBytes = RunBatches.maxBytes(options.batchBytes(), spark);
+        List<List<RawObject>> batches = RunBatches.split(todo, maxBytes);
+        report.counter("batches", batches.size());
+        if (batches.size() > 1) {
+            LOG.info("events: {} objects ({} MB) read in {} batches of at most {} MB (--batch-mb{})", todo.size(),
+                    mb(todo.stream().mapToLong(RawObject::size).sum()), batches.size(), mb(maxBytes),
+                    options.batchBytes().isPresent() ? "" : " auto: Spark's storage memory");
+        }
+        // the ledger's last record before this run: whether the day's OPTIMIZE is due
+        Optional<Instant> lastRecorded = ledger.lastRecorded();
+        Set<String> rebuilt = new HashSet<>();
+        List<String> runDates = new ArrayList<>();
+        for (int i = 0; i < batches.size(); i++) {
+            List<RawObject> batch = batches.get(i);
+            if (batches.size() > 1) {
+                LOG.info("events: batch {} of {}: {} objects, {} MB", i + 1, batches.size(), batch.size(),
+                        mb(batch.stream().mapToLong(RawObject::size).sum()));
+            }
+            if (!runBatch(spark, lake, options, report, store, ledger, batch, rebuilt, runDates)) {
+                if (i + 1 < batches.size()) {
+                    int left = batches.subList(i + 1, batches.size()).stream().mapToInt(List::size).sum();
+                    report.note("The run stopped at batch " + (i + 1) + " of " + batches.size() + ": " + left
+                            + " raw object(s) of the later batches were not read; the next run reads them. The"
+                            + " batches before it are written and recorded.");
+                }
+                return;
+            }
+        }
+        Instant now = Instant.now();
+        // a rebuild writes whole files: nothing to pack
+        if (!options.full() && TableOptimize.due(options.optimize(), lastRecorded, now)) {
+            long optimizeStart = System.nanoTime();
+            TableOptimize.run(spark, lake, options.targetFileBytes(), TableOptimize.since(runDates, now), report);
+            report.counter(STEP_MS + "optimize", ms(optimizeStart));
+        }
+        LOG.info("events: run done in {} ms", ms(started));
+    }
+
+    /**
+     * One batch of the run: parsed, written to every table it has events for, then recorded in the ledger. Returns
+     * whether all of that succeeded (else the run stops: what failed is in the report). With {@code --full}, a table
+     * is rebuilt by the first batch that has events for it ({@code rebuilt} names those written so far) and
+     * MERGEd into by the later ones, and only the first batch replaces the ledger.
+     */
+    private boolean runBatch(SparkSession spark, Lake lake, EventsOptions options, RunReport report,
+                             RawObjectStore store, EventsLedger ledger, List<RawObject> batch, Set<String> rebuilt,
+                             List<String> runDates)
+            throws InterruptedException {
+        boolean firstOfRebuild = options.full() && rebuilt.isEmpty();
         Map<String, String> previous = apply(spark, SETTINGS);
         previous.putAll(apply(spark, dictionaryOff(DISTINCT_COLUMNS)));
-        RawEventSource.Parsed source = RawEventSource.read(spark, store, todo);
+        RawEventSource.Parsed source = RawEventSource.read(spark, store, batch);
         try {
             long parseStart = System.nanoTime();
             ParseSummary summary = ParseSummary.collect(source.rows(ParsedRecords.OBJECT, ParsedRecords.FIELDS));
@@ -202,22 +253,26 @@ public final class EventsJob extends SparkJob {
             report.counter("quarantined", quarantined);
             report.counter(STEP_MS + "parse", ms(parseStart));
             LOG.info("events: read {} objects ({} bytes, {} lines): {} events of {} types, {} quarantined, {} unreadable"
-                    + " ({} ms)", summary.objects().size(), summary.bytes(), summary.lines(), summary.events(),
-                    summary.names().size(), quarantined, summary.failedObjects().size(), ms(parseStart));
+                    + " ({} ms; {} MB cached)", summary.objects().size(), summary.bytes(), summary.lines(),
+                    summary.events(), summary.names().size(), quarantined, summary.failedObjects().size(),
+                    ms(parseStart), mb(cachedBytes(spark)));
 
             Dataset<Row> events = source.rows(ParsedRecords.EVENT);
             long dedupStart = System.nanoTime();
             Deduplication.Result unique = Deduplication.apply(events);
             report.counter("duplicates_in_run", unique.dropped());
             report.counter(STEP_MS + "deduplication", ms(dedupStart));
-            LOG.info("events: {} duplicates within the run dropped ({} ms)", unique.dropped(), ms(dedupStart));
+            LOG.info("events: {} duplicates within the batch dropped ({} ms)", unique.dropped(), ms(dedupStart));
 
-            List<TableWrite> writes = plan(spark, lake, options, report, summary, unique, source, previous);
+            List<TableWrite> writes = plan(spark, lake, options, report, summary, unique, source, previous,
+                    quarantined, table -> options.full() && !rebuilt.contains(table)
+                            ? EventSink.Mode.REBUILD : EventSink.Mode.INCREMENTAL);
             boolean allWritten = writeAll(writes, options.writeThreads(), report);
             if (!allWritten) {
                 report.note("The ledger was not updated: the objects of this run are read again next run.");
-                return;
+                return false;
             }
+            writes.forEach(w -> rebuilt.add(w.table()));
             if (SparkSessionFactory.usesGlueDataCatalog()) {
                 // makes new tables visible to Athena; locally `canvaslake sql` registers what it finds by itself
                 writes.forEach(w -> LakeCatalog.register(spark, lake, w.table()));
@@ -226,7 +281,7 @@ public final class EventsJob extends SparkJob {
             long ledgerStart = System.nanoTime();
             List<ParseSummary.ObjectRead> done = summary.objects().stream().filter(o -> !o.failed()).toList();
             try {
-                ledger.record(done, report.runId(), options.full());
+                ledger.record(done, report.runId(), firstOfRebuild);
             } catch (Exception e) {
                 // Exception, not RuntimeException: Delta throws Hadoop's IOExceptions undeclared
                 LOG.error("events: recording the run's objects in {} failed", EventsLedger.NAME, e);
@@ -234,24 +289,29 @@ public final class EventsJob extends SparkJob {
                 report.note("Recording this run's objects in the ledger failed: unless the commit landed all the same,"
                         + " they are read again next run (their events are in the tables already, and are not"
                         + " doubled).");
-                return;
+                return false;
             }
             report.counter(STEP_MS + "ledger", ms(ledgerStart));
             LOG.info("events: ledger {} records {} objects ({} ms)", EventsLedger.NAME, done.size(), ms(ledgerStart));
-            Instant now = Instant.now();
-            // a rebuild writes whole files: nothing to pack
-            if (!options.full() && TableOptimize.due(options.optimize(), ledger.lastRecorded(), now)) {
-                long optimizeStart = System.nanoTime();
-                List<String> runDates = summary.names().values().stream()
-                        .flatMap(n -> n.dates().keySet().stream()).toList();
-                TableOptimize.run(spark, lake, options.targetFileBytes(), TableOptimize.since(runDates, now), report);
-                report.counter(STEP_MS + "optimize", ms(optimizeStart));
-            }
-            LOG.info("events: run done in {} ms", ms(started));
+            summary.names().values().forEach(n -> runDates.addAll(n.dates().keySet()));
+            return true;
         } finally {
             source.close();
             restore(spark, previous);
         }
+    }
+
+    /** Bytes in Spark's cache now, in memory and on disk: what a batch's parse holds. */
+    private static long cachedBytes(SparkSession spark) {
+        long bytes = 0;
+        for (org.apache.spark.storage.RDDInfo info : spark.sparkContext().getRDDStorageInfo()) {
+            bytes += info.memSize() + info.diskSize();
+        }
+        return bytes;
+    }
+
+    private static long mb(long bytes) {
+        return bytes / (1024 * 1024);
     }
 
     /** One table to write in this run. */
@@ -260,8 +320,9 @@ public final class EventsJob extends SparkJob {
 
     private List<TableWrite> plan(SparkSession spark, Lake lake, EventsOptions options, RunReport report,
                                   ParseSummary summary, Deduplication.Result unique, RawEventSource.Parsed source,
-                                  Map<String, String> settingsBefore) {
-        EventSink.Mode mode = options.full() ? EventSink.Mode.REBUILD : EventSink.Mode.INCREMENTAL;
+                                  Map<String, String> settingsBefore, long quarantineRows,
+                                  Function<String, EventSink.Mode> modeOf) {
+        EventSink.Mode liveBase = modeOf.apply(LiveStreamTable.NAME);
         int maxGroups = Math.max(1, spark.sparkContext().defaultParallelism());
         List<TableWrite> writes = new ArrayList<>();
 
@@ -271,7 +332,7 @@ public final class EventsJob extends SparkJob {
         MergeSpec liveSpec = eventSpec(allDates, summary.unparsedTimes() > 0);
         String livePath = lake.table(LiveStreamTable.NAME);
         // which of the run's events the lake holds already: one join, instead of a check (and MERGE) per table
-        Optional<StoredEvents> stored = mode == EventSink.Mode.INCREMENTAL && DeltaTables.exists(spark, livePath)
+        Optional<StoredEvents> stored = liveBase == EventSink.Mode.INCREMENTAL && DeltaTables.exists(spark, livePath)
                 ? StoredEvents.find(spark, unique.events(), livePath, liveSpec.targetFilter().orElseThrow())
                 : Optional.empty();
         Dataset<Row> liveRowsData = LiveStreamTable.rows(unique.events());
@@ -281,7 +342,7 @@ public final class EventsJob extends SparkJob {
         boolean liveAppends = stored.isPresent() && !stored.get().replacesAny(liveHeld);
         Dataset<Row> liveData = liveAppends ? without(liveRowsData, liveHeld) : liveRowsData;
         long liveNew = liveAppends ? liveRows - liveHeld.size() : liveRows;
-        EventSink.Mode liveMode = liveAppends ? EventSink.Mode.APPEND_NEW : mode;
+        EventSink.Mode liveMode = liveAppends ? EventSink.Mode.APPEND_NEW : liveBase;
         writes.add(new TableWrite(LiveStreamTable.NAME, () -> EventSink.write(spark, liveData, liveNew, livePath,
                 liveSpec, liveMode, liveGroups, LIVE_STREAM_PROPERTIES), liveRows));
 
@@ -302,6 +363,7 @@ public final class EventsJob extends SparkJob {
                 rows += s.events() - unique.droppedPerName().getOrDefault(n, 0L);
                 unparsed |= s.unparsedTimes() > 0;
             }
+            EventSink.Mode mode = modeOf.apply(table);
             StructType existing = mode == EventSink.Mode.INCREMENTAL && DeltaTables.exists(spark, path)
                     ? DeltaTables.read(spark, path).schema() : null;
             EventTypeTables.Plan plan = EventTypeTables.plan(existing, seen);
@@ -349,14 +411,14 @@ public final class EventsJob extends SparkJob {
             }, rows));
         }
 
-        long quarantineRows = report.counter("quarantined");
-        if (quarantineRows > 0 || mode == EventSink.Mode.REBUILD) {
+        EventSink.Mode quarantineMode = modeOf.apply(QuarantineTable.NAME);
+        if (quarantineRows > 0 || quarantineMode == EventSink.Mode.REBUILD) {
             String path = lake.table(QuarantineTable.NAME);
             Dataset<Row> data = QuarantineTable.rows(source.rows(ParsedRecords.QUARANTINE), report.runId());
             MergeSpec spec = MergeSpec.on("quarantine_id").ignoringInComparison("run_id").partitionBy("dt")
                     .appendingWhenNoKeyMatches();
             writes.add(new TableWrite(QuarantineTable.NAME, () -> EventSink.write(spark, data, quarantineRows, path,
-                    spec, mode, 1, EventSink.statisticsExcept(data.columns(), "raw_text")), quarantineRows));
+                    spec, quarantineMode, 1, EventSink.statisticsExcept(data.columns(), "raw_text")), quarantineRows));
         }
         return writes;
     }

@@ -2,6 +2,7 @@ package org.canvaslake.events;
 
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 
 import org.canvaslake.common.cli.OptionSpec;
 import org.canvaslake.common.cli.Options;
@@ -18,9 +19,11 @@ import org.canvaslake.common.lake.Lake;
  * @param optimize       when the run packs small files ({@link TableOptimize})
  * @param lookbackDays   how many days of {@code dt=} folders before the newest compacted one a run lists; empty:
  *                       all of them ({@link PendingObjects})
+ * @param batchBytes     the most raw bytes one batch of the run reads ({@link RunBatches}); empty: sized by Spark's
+ *                       memory for caching; {@link Long#MAX_VALUE}: the whole run in one batch
  */
 public record EventsOptions(String raw, boolean full, int targetFileMb, int writeThreads, TableOptimize.When optimize,
-                            OptionalInt lookbackDays) {
+                            OptionalInt lookbackDays, OptionalLong batchBytes) {
 
     /** SQS keeps a message for 14 days at most, so a redelivered batch lands at most that far back; one more day. */
     public static final int DEFAULT_LOOKBACK_DAYS = 15;
@@ -45,7 +48,15 @@ public record EventsOptions(String raw, boolean full, int targetFileMb, int writ
                     + "that hourly runs do not slow down as raw history grows; newer folders are always listed. The "
                     + "lander writes a batch into the folder of its first receipt, and SQS redelivers for at most 14 "
                     + "days. 'all' lists every folder: use it once after copying older raw objects in. --full always "
-                    + "lists everything"));
+                    + "lists everything"),
+            OptionSpec.value("batch-mb", "auto", "The most raw data (MB, as stored: gzip counts compressed) one batch "
+                    + "of the run reads. A run parses its objects into Spark's memory and writes every table from "
+                    + "there, so a backlog or a --full rebuild is read in batches, each written and recorded in the "
+                    + "ledger before the next: a run that stops part way keeps the batches it finished, and the next "
+                    + "run reads the rest. auto = what fits in Spark's storage memory (about "
+                    + RunBatches.STORAGE_SHARE + " of it, at " + RunBatches.CACHE_BYTES_PER_RAW_BYTE + " bytes cached "
+                    + "per gzip byte, at least " + RunBatches.MIN_AUTO_BYTES / (1024 * 1024) + " MB; the run log "
+                    + "says what it chose); all = the whole run in one batch"));
 
     public EventsOptions {
         if (targetFileMb < 1) {
@@ -61,7 +72,28 @@ public record EventsOptions(String raw, boolean full, int targetFileMb, int writ
                 .orElse(lake.raw("live_events"));
         return new EventsOptions(raw, options.flag("full"), options.getInt("target-file-mb"),
                 options.getInt("write-threads"), TableOptimize.When.parse(options.get("optimize").orElse("daily")),
-                lookback(options.get("lookback-days").orElse(String.valueOf(DEFAULT_LOOKBACK_DAYS))));
+                lookback(options.get("lookback-days").orElse(String.valueOf(DEFAULT_LOOKBACK_DAYS))),
+                batchBytes(options.get("batch-mb").orElse("auto")));
+    }
+
+    /** {@code --batch-mb}: {@code auto}, {@code all} or a positive number of MB (decimals allowed). */
+    static OptionalLong batchBytes(String given) {
+        String v = given.trim();
+        if (v.equalsIgnoreCase("auto")) {
+            return OptionalLong.empty();
+        }
+        if (v.equalsIgnoreCase("all")) {
+            return OptionalLong.of(Long.MAX_VALUE);
+        }
+        try {
+            double mb = Double.parseDouble(v);
+            if (mb > 0 && mb < Long.MAX_VALUE / (1024.0 * 1024.0)) {
+                return OptionalLong.of(Math.max(1, (long) (mb * 1024 * 1024)));
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new UsageException("--batch-mb must be 'auto', 'all' or a number of MB above 0, got '" + given + "'");
     }
 
     /** {@code --lookback-days}: a number of days (0 or more) or {@code all}. */

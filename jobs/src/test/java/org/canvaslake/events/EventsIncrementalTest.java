@@ -247,4 +247,88 @@ class EventsIncrementalTest {
         assertThat(again.counter("duplicates_already_in_lake")).isEqualTo(live.size());
         assertThat(sorted(spark, lake, LiveStreamTable.NAME)).containsExactlyElementsOf(live);
     }
+
+    /**
+     * A run read in batches ({@code --batch-mb}) writes what one batch would: redeliveries in a later batch than their
+     * first copy are not doubled. A run that stops in a later batch keeps the batches it finished (recorded in the
+     * ledger), and the next run reads only the rest. A {@code --full} rebuild in batches rebuilds a table whose
+     * events come only in a later batch, too, rather than MERGEing into what it held.
+     */
+    @Test
+    void aRunInBatchesEqualsOneBatchAndKeepsTheBatchesItFinished(SparkSession spark, @TempDir Path dir)
+            throws Exception {
+        Path shared = dir.resolve("landed");
+        List<LiveEventGenerator.Message> first = generator(11).list(300);
+        SandboxEventsCommand.land(generator(11), 300, shared, 10);
+        // a month later (later dt= folders, so later batches): a type of its own, and redeliveries of the first
+        List<LiveEventMessage> later = new java.util.ArrayList<>();
+        SandboxEventsCommand.generator(12).only("logged_in").duplicateShare(0).malformedShare(0).lateShare(0)
+                .list(60).forEach(m -> later.add(new LiveEventMessage(m.messageId(),
+                        m.receivedAt().plus(java.time.Duration.ofDays(30)), m.attributes(), m.body())));
+        first.subList(0, 20).forEach(m -> later.add(new LiveEventMessage(m.messageId() + "-again",
+                m.receivedAt().plus(java.time.Duration.ofDays(30)), m.attributes(), m.body())));
+        RawInput.land(shared, later, 10);
+        Path raw = shared.resolve("raw/live_events");
+        long rawBytes;
+        long objects;
+        try (var files = java.nio.file.Files.walk(raw)) {
+            List<Path> all = files.filter(java.nio.file.Files::isRegularFile).toList();
+            objects = all.size();
+            rawBytes = all.stream().mapToLong(f -> f.toFile().length()).sum();
+        }
+        String thirdMb = String.valueOf(rawBytes / 3.0 / (1024 * 1024));
+
+        Path whole = dir.resolve("whole");
+        RunReport one = run(spark, whole, "--raw", raw.toString(), "--batch-mb", "all");
+        assertThat(one.failures()).isEmpty();
+        assertThat(one.counter("batches")).isEqualTo(1);
+
+        // the per-type table only the later batches have events for: the run stops right after its commit
+        Path batched = dir.resolve("batched");
+        EventsJob job = new EventsJob();
+        Options options = Options.parse(job.spec(), List.of("--lake", batched.toString(), "--raw", raw.toString(),
+                "--batch-mb", thirdMb, "--optimize", "never"));
+        RunReport crashed = job.runReport(options);
+        String point = EventsJob.CRASH_AFTER_TABLE + "events.logged_in";
+        System.setProperty(CrashPoints.PROPERTY, point);
+        try {
+            assertThatThrownBy(() -> job.runWith(spark, options, crashed))
+                    .isInstanceOf(CrashPoints.InjectedCrash.class).hasMessageContaining(point);
+        } finally {
+            System.clearProperty(CrashPoints.PROPERTY);
+        }
+        // a third of the bytes each, cut at folder ends where that keeps them half full: three batches or four
+        assertThat(crashed.counter("batches")).isBetween(3L, 4L);
+        long recorded = table(spark, batched, EventsLedger.NAME).count();
+        assertThat(recorded).as("the batches finished before the stop").isPositive().isLessThan(objects);
+
+        RunReport rest = run(spark, batched, "--raw", raw.toString(), "--batch-mb", thirdMb);
+        assertThat(rest.failures()).isEmpty();
+        assertThat(rest.counter("raw_objects")).isEqualTo(objects - recorded);
+        assertThat(rest.counter("duplicates_already_in_lake")).as("the redeliveries, and the events the stopped run"
+                + " had written").isPositive();
+        assertSameEvents(spark, whole, batched);
+        assertThat(table(spark, batched, EventsLedger.NAME).count()).isEqualTo(objects);
+
+        // a row the raw objects do not hold, in the table only the later batches write: a rebuild drops it
+        String loggedIn = Lake.at(batched.toString()).table("events.logged_in");
+        table(spark, batched, "events.logged_in").limit(1)
+                .withColumn("event_id", org.apache.spark.sql.functions.lit("not-in-raw"))
+                .write().format("delta").mode("append").save(loggedIn);
+        RunReport full = run(spark, batched, "--raw", raw.toString(), "--batch-mb", thirdMb, "--full");
+        assertThat(full.failures()).isEmpty();
+        assertThat(full.counter("batches")).isEqualTo(crashed.counter("batches"));
+        assertSameEvents(spark, whole, batched);
+        assertThat(table(spark, batched, EventsLedger.NAME).count()).isEqualTo(objects);
+    }
+
+    private static void assertSameEvents(SparkSession spark, Path expected, Path actual) {
+        for (String name : List.of(LiveStreamTable.NAME, "events.grade_change", "events.discussion_entry_created",
+                "events.logged_in")) {
+            assertThat(sorted(spark, actual, name)).as(name).isNotEmpty()
+                    .containsExactlyElementsOf(sorted(spark, expected, name));
+        }
+        assertThat(sorted(spark, actual, QuarantineTable.NAME, "run_id")).isNotEmpty()
+                .containsExactlyElementsOf(sorted(spark, expected, QuarantineTable.NAME, "run_id"));
+    }
 }
