@@ -56,9 +56,10 @@ import org.slf4j.LoggerFactory;
  *        ─▶ TableOptimize (daily: OPTIMIZE of recent partitions and of the ledger)
  * </pre>
  *
- * Every table gets one commit per run (created, rebuilt with {@code --full}, MERGEd by key, or appended to when the
- * run's events are known to be new); the live stream commits first, the ledger after all of them, so a crash anywhere
- * leaves objects to be read again, never lost, and the key checks keep them from doubling.
+ * Every table gets one commit per batch (created, rebuilt with {@code --full}, MERGEd by key, or appended to when the
+ * batch's events are known to be new); the live stream commits first, the ledger after all of them, so a crash
+ * anywhere leaves objects to be read again, never lost, and the key checks keep them from doubling. A run is one
+ * batch unless its objects would not fit Spark's storage memory ({@link RunBatches}).
  */
 public final class EventsJob extends SparkJob {
 
@@ -269,7 +270,8 @@ public final class EventsJob extends SparkJob {
                             ? EventSink.Mode.REBUILD : EventSink.Mode.INCREMENTAL);
             boolean allWritten = writeAll(writes, options.writeThreads(), report);
             if (!allWritten) {
-                report.note("The ledger was not updated: the objects of this run are read again next run.");
+                report.note("The ledger was not updated for the objects of this " + (report.counter("batches") > 1
+                        ? "batch" : "run") + ": they are read again next run.");
                 return false;
             }
             writes.forEach(w -> rebuilt.add(w.table()));
@@ -286,7 +288,8 @@ public final class EventsJob extends SparkJob {
                 // Exception, not RuntimeException: Delta throws Hadoop's IOExceptions undeclared
                 LOG.error("events: recording the run's objects in {} failed", EventsLedger.NAME, e);
                 report.fail(EventsLedger.NAME, Failures.describe(e));
-                report.note("Recording this run's objects in the ledger failed: unless the commit landed all the same,"
+                report.note("Recording the objects of this " + (report.counter("batches") > 1 ? "batch" : "run")
+                        + " in the ledger failed: unless the commit landed all the same,"
                         + " they are read again next run (their events are in the tables already, and are not"
                         + " doubled).");
                 return false;

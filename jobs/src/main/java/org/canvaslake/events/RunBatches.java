@@ -96,7 +96,8 @@ final class RunBatches {
 
     /**
      * The memory Spark can cache in, over the block managers that run tasks: the executors, or the driver alone in
-     * local mode. Executors that dynamic allocation has not started yet are not counted, so the size errs small.
+     * local mode. Executors that dynamic allocation has not started yet are not counted; when none has, the driver's
+     * own storage memory stands in (Glue's and EMR's drivers are about the size of an executor).
      */
     static long storageMemory(SparkSession spark) {
         Map<String, Tuple2<Object, Object>> status =

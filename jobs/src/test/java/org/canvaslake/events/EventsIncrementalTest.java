@@ -100,17 +100,7 @@ class EventsIncrementalTest {
         SandboxEventsCommand.land(generator(2), 300, lake, 10);
         RawInput.land(lake, first.subList(100, 120).stream().map(m -> new LiveEventMessage(m.messageId(),
                 m.receivedAt(), m.attributes(), m.body())).toList(), 20);
-        EventsJob job = new EventsJob();
-        Options options = Options.parse(job.spec(), List.of("--lake", lake.toString()));
-        RunReport crashed = job.runReport(options);
-        System.setProperty(CrashPoints.PROPERTY, EventsJob.CRASH_BEFORE_LEDGER);
-        try {
-            // the crash ends the run as a kill would: it escapes before the run report is recorded
-            assertThatThrownBy(() -> job.runWith(spark, options, crashed))
-                    .isInstanceOf(CrashPoints.InjectedCrash.class).hasMessageContaining(EventsJob.CRASH_BEFORE_LEDGER);
-        } finally {
-            System.clearProperty(CrashPoints.PROPERTY);
-        }
+        RunReport crashed = crashedRun(spark, EventsJob.CRASH_BEFORE_LEDGER, "--lake", lake.toString());
         assertThat(crashed.failures()).extracting(RunReport.Failure::message)
                 .anySatisfy(m -> assertThat(m).contains(EventsJob.CRASH_BEFORE_LEDGER));
         // the redelivered events were in the lake already: only the second set's events were new
@@ -216,6 +206,22 @@ class EventsIncrementalTest {
         assertThat(typedIds.except(table(spark, lake, LiveStreamTable.NAME).select("event_id")).count()).isZero();
     }
 
+    /** An events run with {@code args} that stops at crash point {@code point}; its report, as far as it got. */
+    private static RunReport crashedRun(SparkSession spark, String point, String... args) {
+        EventsJob job = new EventsJob();
+        Options options = Options.parse(job.spec(), List.of(args));
+        RunReport crashed = job.runReport(options);
+        System.setProperty(CrashPoints.PROPERTY, point);
+        try {
+            // the crash ends the run as a kill would: it escapes before the run report is recorded
+            assertThatThrownBy(() -> job.runWith(spark, options, crashed))
+                    .isInstanceOf(CrashPoints.InjectedCrash.class).hasMessageContaining(point);
+        } finally {
+            System.clearProperty(CrashPoints.PROPERTY);
+        }
+        return crashed;
+    }
+
     private static String lastOperation(SparkSession spark, Path lake, String name) {
         return DeltaTable.forPath(spark, Lake.at(lake.toString()).table(name)).history(1).first()
                 .getAs("operation").toString();
@@ -285,18 +291,8 @@ class EventsIncrementalTest {
 
         // the per-type table only the later batches have events for: the run stops right after its commit
         Path batched = dir.resolve("batched");
-        EventsJob job = new EventsJob();
-        Options options = Options.parse(job.spec(), List.of("--lake", batched.toString(), "--raw", raw.toString(),
-                "--batch-mb", thirdMb, "--optimize", "never"));
-        RunReport crashed = job.runReport(options);
-        String point = EventsJob.CRASH_AFTER_TABLE + "events.logged_in";
-        System.setProperty(CrashPoints.PROPERTY, point);
-        try {
-            assertThatThrownBy(() -> job.runWith(spark, options, crashed))
-                    .isInstanceOf(CrashPoints.InjectedCrash.class).hasMessageContaining(point);
-        } finally {
-            System.clearProperty(CrashPoints.PROPERTY);
-        }
+        RunReport crashed = crashedRun(spark, EventsJob.CRASH_AFTER_TABLE + "events.logged_in", "--lake",
+                batched.toString(), "--raw", raw.toString(), "--batch-mb", thirdMb, "--optimize", "never");
         // a third of the bytes each, cut at folder ends where that keeps them half full: three batches or four
         assertThat(crashed.counter("batches")).isBetween(3L, 4L);
         long recorded = table(spark, batched, EventsLedger.NAME).count();
