@@ -59,7 +59,8 @@ final class RunBatches {
         for (int i = 0; i < sorted.size(); i++) {
             RawObject o = sorted.get(i);
             boolean newFolder = i > 0 && !folder(o).equals(folder(sorted.get(i - 1)));
-            if (i > start && bytes + o.size() > maxBytes) {
+            // twice at most: what a cut at a folder's end carries over may still not leave room for o
+            while (i > start && bytes + o.size() > maxBytes) {
                 // o starting a folder of its own: the batch ends at a folder's end here anyway
                 int cut = !newFolder && folderStart > start && bytesBeforeFolder >= maxBytes / 2 ? folderStart : i;
                 batches.add(sorted.subList(start, cut));

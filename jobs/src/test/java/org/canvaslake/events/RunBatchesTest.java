@@ -56,6 +56,11 @@ class RunBatchesTest {
             small.add(object("dt=2026-09-01/hour=01", n, 10));
         }
         assertThat(names(RunBatches.split(small, 100))).extracting(List::size).containsExactly(12, 10, 1);
+        // the cut at hour 00's end carries 40 bytes of hour 01 over, and its next object (70) does not fit beside them
+        List<RawObject> big = List.of(object("dt=2026-09-01/hour=00", 0, 60), object("dt=2026-09-01/hour=01", 0, 20),
+                object("dt=2026-09-01/hour=01", 1, 20), object("dt=2026-09-01/hour=01", 2, 70));
+        assertThat(RunBatches.split(big, 100)).extracting(b -> b.stream().map(RawObject::size).toList())
+                .containsExactly(List.of(60L), List.of(20L, 20L), List.of(70L));
     }
 
     @Test
