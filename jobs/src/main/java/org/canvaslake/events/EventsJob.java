@@ -178,11 +178,10 @@ public final class EventsJob extends SparkJob {
         long maxBytes = RunBatches.maxBytes(options.batchBytes(), spark);
         List<List<RawObject>> batches = RunBatches.split(todo, maxBytes);
         report.counter("batches", batches.size());
-        if (batches.size() > 1) {
-            LOG.info("events: {} objects ({} MB) read in {} batches of at most {} MB (--batch-mb{})", todo.size(),
-                    mb(todo.stream().mapToLong(RawObject::size).sum()), batches.size(), mb(maxBytes),
-                    options.batchBytes().isPresent() ? "" : " auto: Spark's storage memory");
-        }
+        LOG.info("events: {} objects ({} MB) read in {} batch(es) of at most {} (--batch-mb {})", todo.size(),
+                mb(todo.stream().mapToLong(RawObject::size).sum()), batches.size(),
+                maxBytes == Long.MAX_VALUE ? "any size" : mb(maxBytes) + " MB",
+                options.batchBytes().isPresent() ? "as given" : "auto: from Spark's storage memory");
         // the ledger's last record before this run: whether the day's OPTIMIZE is due
         Optional<Instant> lastRecorded = ledger.lastRecorded();
         Set<String> rebuilt = new HashSet<>();
