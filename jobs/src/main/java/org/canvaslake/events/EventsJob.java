@@ -179,7 +179,7 @@ public final class EventsJob extends SparkJob {
         List<List<RawObject>> batches = RunBatches.split(todo, maxBytes);
         report.counter("batches", batches.size());
         LOG.info("events: {} objects ({} MB) read in {} batch(es) of at most {} (--batch-mb {})", todo.size(),
-                mb(todo.stream().mapToLong(RawObject::size).sum()), batches.size(),
+                mb(RunBatches.bytes(todo)), batches.size(),
                 maxBytes == Long.MAX_VALUE ? "any size" : mb(maxBytes) + " MB",
                 options.batchBytes().isPresent() ? "as given" : "auto: from Spark's storage memory");
         // the ledger's last record before this run: whether the day's OPTIMIZE is due
@@ -190,7 +190,7 @@ public final class EventsJob extends SparkJob {
             List<RawObject> batch = batches.get(i);
             if (batches.size() > 1) {
                 LOG.info("events: batch {} of {}: {} objects, {} MB", i + 1, batches.size(), batch.size(),
-                        mb(batch.stream().mapToLong(RawObject::size).sum()));
+                        mb(RunBatches.bytes(batch)));
             }
             if (!runBatch(spark, lake, options, report, store, ledger, batch, rebuilt, runDates)) {
                 if (i + 1 < batches.size()) {
@@ -223,6 +223,7 @@ public final class EventsJob extends SparkJob {
                              List<String> runDates)
             throws InterruptedException {
         boolean firstOfRebuild = options.full() && rebuilt.isEmpty();
+        String what = report.counter("batches") > 1 ? "batch" : "run";
         Map<String, String> previous = apply(spark, SETTINGS);
         previous.putAll(apply(spark, dictionaryOff(DISTINCT_COLUMNS)));
         RawEventSource.Parsed source = RawEventSource.read(spark, store, batch);
@@ -269,8 +270,8 @@ public final class EventsJob extends SparkJob {
                             ? EventSink.Mode.REBUILD : EventSink.Mode.INCREMENTAL);
             boolean allWritten = writeAll(writes, options.writeThreads(), report);
             if (!allWritten) {
-                report.note("The ledger was not updated for the objects of this " + (report.counter("batches") > 1
-                        ? "batch" : "run") + ": they are read again next run.");
+                report.note("The ledger was not updated for the objects of this " + what
+                        + ": they are read again next run.");
                 return false;
             }
             writes.forEach(w -> rebuilt.add(w.table()));
@@ -287,7 +288,7 @@ public final class EventsJob extends SparkJob {
                 // Exception, not RuntimeException: Delta throws Hadoop's IOExceptions undeclared
                 LOG.error("events: recording the run's objects in {} failed", EventsLedger.NAME, e);
                 report.fail(EventsLedger.NAME, Failures.describe(e));
-                report.note("Recording the objects of this " + (report.counter("batches") > 1 ? "batch" : "run")
+                report.note("Recording the objects of this " + what
                         + " in the ledger failed: unless the commit landed all the same,"
                         + " they are read again next run (their events are in the tables already, and are not"
                         + " doubled).");

@@ -65,7 +65,8 @@ final class RunBatches {
                 int cut = !newFolder && folderStart > start && bytesBeforeFolder >= maxBytes / 2 ? folderStart : i;
                 batches.add(sorted.subList(start, cut));
                 start = cut;
-                bytes = sorted.subList(cut, i).stream().mapToLong(RawObject::size).sum();
+                // what the last folder holds so far is carried over, or nothing
+                bytes = cut == i ? 0 : bytes - bytesBeforeFolder;
                 folderStart = start;
                 bytesBeforeFolder = 0;
             }
@@ -79,6 +80,11 @@ final class RunBatches {
             batches.add(sorted.subList(start, sorted.size()));
         }
         return batches;
+    }
+
+    /** The objects' bytes together. */
+    static long bytes(List<RawObject> objects) {
+        return objects.stream().mapToLong(RawObject::size).sum();
     }
 
     private static String folder(RawObject o) {
