@@ -175,13 +175,14 @@ public final class EventsJob extends SparkJob {
                     + " listed, all compacted already); nothing to do.");
             return;
         }
-        long maxBytes = RunBatches.maxBytes(options.batchBytes(), spark);
-        List<List<RawObject>> batches = RunBatches.split(todo, maxBytes);
+        RunBatches.Budget budget = RunBatches.budget(options.batchBytes(), spark);
+        List<List<RawObject>> batches = RunBatches.split(todo, budget);
         report.counter("batches", batches.size());
         LOG.info("events: {} objects ({} MB) read in {} batch(es) of at most {} (--batch-mb {})", todo.size(),
-                mb(RunBatches.bytes(todo)), batches.size(),
-                maxBytes == Long.MAX_VALUE ? "any size" : mb(maxBytes) + " MB",
-                options.batchBytes().isPresent() ? "as given" : "auto: from Spark's storage memory");
+                mb(RunBatches.bytes(todo)), batches.size(), budget.limit() == Long.MAX_VALUE ? "any size"
+                        : mb(budget.limit()) + (budget.asStored() ? " MB as stored" : " MB in Spark's cache"),
+                budget.asStored() ? "as given" : "auto: from Spark's storage memory, each object estimated by its "
+                        + "size, gzip or plain");
         // the ledger's last record before this run: whether the day's OPTIMIZE is due
         Optional<Instant> lastRecorded = ledger.lastRecorded();
         Set<String> rebuilt = new HashSet<>();

@@ -53,10 +53,11 @@ public record EventsOptions(String raw, boolean full, int targetFileMb, int writ
                     + "of the run reads. A run parses its objects into Spark's memory and writes every table from "
                     + "there, so a backlog or a --full rebuild is read in batches, each written and recorded in the "
                     + "ledger before the next: a run that stops part way keeps the batches it finished, and the next "
-                    + "run reads the rest. auto = what fits in Spark's storage memory (about "
-                    + RunBatches.STORAGE_SHARE + " of it, at " + RunBatches.CACHE_BYTES_PER_RAW_BYTE + " bytes cached "
-                    + "per gzip byte, at least " + RunBatches.MIN_AUTO_BYTES / (1024 * 1024) + " MB; the run log "
-                    + "says what it chose); all = the whole run in one batch"));
+                    + "run reads the rest. auto = what fits in " + RunBatches.STORAGE_SHARE + " of Spark's storage "
+                    + "memory, counting about " + (long) RunBatches.CACHE_PER_GZIP_BYTE + " bytes cached per byte of a "
+                    + "gzip object (named .gz) and " + RunBatches.CACHE_PER_PLAIN_BYTE + " per byte of a plain one, "
+                    + "at least " + RunBatches.MIN_AUTO_CACHE_BYTES / (1024 * 1024) + " MB cached; the run log says "
+                    + "what it chose and what each batch took; all = the whole run in one batch"));
 
     public EventsOptions {
         if (targetFileMb < 1) {

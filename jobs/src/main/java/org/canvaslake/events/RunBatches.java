@@ -3,6 +3,7 @@ package org.canvaslake.events;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
 
@@ -23,44 +24,79 @@ import scala.collection.JavaConverters;
 final class RunBatches {
 
     /**
-     * Cached bytes per raw byte: a gzip object of landed envelopes takes about this many times its size in Spark's
-     * cache (parsed rows, the redacted JSON, the raw text of quarantined lines). Measured on the benchmark's input
-     * (2026-12-06): 1,903 MB cached for 263 MB of gzip, 7.2 times; the run log says it for every batch.
+     * Cached bytes per stored byte of a gzip object: landed envelopes take about this many times their compressed size
+     * in Spark's cache (parsed rows, the redacted JSON, the raw text of quarantined lines). Measured (2026-12-06): the
+     * benchmark's input, 1,903 MB cached for 263 MB of gzip (7.2 times); 200,000 sandbox events, 420 MB for 59.5 MB
+     * (7.1 times). The run log says what each batch took.
      */
-    static final long CACHE_BYTES_PER_RAW_BYTE = 8;
+    static final double CACHE_PER_GZIP_BYTE = 8;
+    /**
+     * The same for a plain (uncompressed) object: those 200,000 sandbox events gunzipped, 465 MB cached for 334 MB
+     * (1.4 times). Counting plain objects at the gzip rate would make their batches five times smaller than memory
+     * allows.
+     */
+    static final double CACHE_PER_PLAIN_BYTE = 1.5;
     /**
      * The share of Spark's storage memory a batch may fill: the rest is for the writes' sorts, which share that memory
      * and push cached blocks to disk when they need it. With a 6 GB driver this reads the 1M-event benchmark's
-     * 296 MB in one batch (2.2 GB cached, which fits without spilling).
+     * 296 MB of gzip in one batch (2.2 GB cached, which fits without spilling).
      */
     static final double STORAGE_SHARE = 0.75;
-    /** The smallest automatic batch: below this, a batch's fixed cost (a commit per table) outweighs its events. */
-    static final long MIN_AUTO_BYTES = 64L * 1024 * 1024;
+    /**
+     * The smallest automatic batch, in cached bytes (64 MB of gzip): below this, a batch's fixed cost (a commit per
+     * table) outweighs its events.
+     */
+    static final long MIN_AUTO_CACHE_BYTES = 512L * 1024 * 1024;
+
+    /**
+     * What one batch may hold: at most {@code limit} bytes, each object counting {@link #weight} toward it.
+     *
+     * @param asStored true when objects count their stored size ({@code --batch-mb} given), false when they count the
+     *                 bytes they are expected to take in Spark's cache ({@code auto})
+     */
+    record Budget(long limit, boolean asStored) {
+
+        /** {@code --batch-mb} given: objects count their size as stored (gzip compressed). */
+        static Budget stored(long bytes) {
+            return new Budget(bytes, true);
+        }
+
+        /** {@code --batch-mb auto}: objects count their expected bytes in Spark's cache, up to a share of it. */
+        static Budget cache(long storageBytes) {
+            return new Budget(Math.max(MIN_AUTO_CACHE_BYTES, (long) (storageBytes * STORAGE_SHARE)), false);
+        }
+
+        long weight(RawObject o) {
+            return asStored ? o.size() : cachedBytes(o);
+        }
+    }
 
     private RunBatches() {
     }
 
     /**
      * The objects in path order (for the lander's layout: by date and hour of receipt), cut into consecutive batches
-     * of at most {@code maxBytes} (an object bigger than that is a batch alone). A batch ends at a folder's end where
+     * within {@code budget} (an object bigger than it is a batch alone). A batch ends at a folder's end where
      * one falls in its second half: redeliveries land close together, mostly in one hour's folder, and when two
      * copies of an event are read in one batch the run keeps the earlier-received at no cost, while a copy that
      * arrived earlier but is read in a later batch makes that batch MERGE instead of append (3M benchmark events in
      * batches cut anywhere: one batch spent a minute on such MERGEs).
      */
-    static List<List<RawObject>> split(List<RawObject> objects, long maxBytes) {
+    static List<List<RawObject>> split(List<RawObject> objects, Budget budget) {
+        long maxBytes = budget.limit();
         List<RawObject> sorted = objects.stream().sorted(Comparator.comparing(RawObject::path)).toList();
         List<List<RawObject>> batches = new ArrayList<>();
         int start = 0;
         long bytes = 0;
-        // where the current batch's last folder begins, and the batch's bytes before it
+        // where the current batch's last folder begins, and the batch's bytes (by the budget's weight) before it
         int folderStart = 0;
         long bytesBeforeFolder = 0;
         for (int i = 0; i < sorted.size(); i++) {
             RawObject o = sorted.get(i);
             boolean newFolder = i > 0 && !folder(o).equals(folder(sorted.get(i - 1)));
             // twice at most: what a cut at a folder's end carries over may still not leave room for o
-            while (i > start && bytes + o.size() > maxBytes) {
+            long weight = budget.weight(o);
+            while (i > start && bytes + weight > maxBytes) {
                 // o starting a folder of its own: the batch ends at a folder's end here anyway
                 int cut = !newFolder && folderStart > start && bytesBeforeFolder >= maxBytes / 2 ? folderStart : i;
                 batches.add(sorted.subList(start, cut));
@@ -74,7 +110,7 @@ final class RunBatches {
                 folderStart = i;
                 bytesBeforeFolder = bytes;
             }
-            bytes += o.size();
+            bytes += weight;
         }
         if (start < sorted.size()) {
             batches.add(sorted.subList(start, sorted.size()));
@@ -91,14 +127,20 @@ final class RunBatches {
         return o.path().substring(0, Math.max(0, o.path().lastIndexOf('/')));
     }
 
-    /** The batch size to use: {@code --batch-mb} when given, else {@link #auto} for this session. */
-    static long maxBytes(OptionalLong given, SparkSession spark) {
-        return given.isPresent() ? given.getAsLong() : auto(storageMemory(spark));
+    /**
+     * The bytes an object is expected to take in Spark's cache: gzip or plain by its name ({@code .gz}, as the lander
+     * and Firehose name compressed objects). A gzip object without the suffix is read all the same and only counted as
+     * plain: its batch comes out smaller, never bigger, than memory allows.
+     */
+    static long cachedBytes(RawObject o) {
+        String name = o.path().toLowerCase(Locale.ROOT);
+        boolean gzip = name.endsWith(".gz") || name.endsWith(".gzip");
+        return (long) Math.ceil(o.size() * (gzip ? CACHE_PER_GZIP_BYTE : CACHE_PER_PLAIN_BYTE));
     }
 
-    /** The automatic batch size for {@code storageBytes} of Spark storage memory. */
-    static long auto(long storageBytes) {
-        return Math.max(MIN_AUTO_BYTES, (long) (storageBytes * STORAGE_SHARE / CACHE_BYTES_PER_RAW_BYTE));
+    /** The budget to use: {@code --batch-mb} when given, else one sized by this session's storage memory. */
+    static Budget budget(OptionalLong given, SparkSession spark) {
+        return given.isPresent() ? Budget.stored(given.getAsLong()) : Budget.cache(storageMemory(spark));
     }
 
     /**
