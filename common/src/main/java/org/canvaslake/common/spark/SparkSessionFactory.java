@@ -59,6 +59,10 @@ public final class SparkSessionFactory {
         conf.put("spark.sql.session.timeZone", "UTC");
         conf.put("spark.sql.sources.partitionOverwriteMode", "dynamic");
         conf.put("spark.databricks.delta.merge.repartitionBeforeWrite.enabled", "true");
+        // a store that cannot answer whether a table is there (403, 503 past the client's retries) fails the run: read
+        // as "no table", the jobs would start an existing table afresh. Delta 3.3's default, pinned here (releases
+        // before mid-2024 had no such flag and answered "no table"); DeltaTablesTest
+        conf.put("spark.databricks.delta.isDeltaTable.throwOnError", "true");
         // s3:// paths on a non-EMR Hadoop resolve through S3A (EMR and Glue map s3:// themselves)
         if (!onPlatform) {
             conf.put("spark.hadoop.fs.s3.impl", "org.apache.hadoop.fs.s3a.S3AFileSystem");

@@ -16,6 +16,7 @@ import org.apache.spark.sql.delta.DeltaLog;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.canvaslake.common.io.FileTrees;
+import org.canvaslake.common.testing.RefusingFileSystem;
 import org.canvaslake.common.testing.SparkTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -71,6 +72,22 @@ class DeltaTablesTest {
         assertThat(content(spark, path)).containsExactly("2|benedict", "4|chloe");
         long versionAfter = DeltaTable.forPath(spark, path).history(1).first().getLong(0);
         assertThat(versionAfter).isGreaterThanOrEqualTo(versionBefore);
+    }
+
+    /**
+     * Every job asks {@link DeltaTables#exists} before it reads or writes a table, and writes a table it is told is not
+     * there from scratch (the events and canvas tables append, dap's state starts every table with a snapshot). So a
+     * store that cannot answer (403, 503 past the client's retries) must fail the run, not read as "no table here".
+     * Delta releases before mid-2024 returned false for it (delta-io/delta#3368 added
+     * {@code isDeltaTable.throwOnError}, #3422 turned it on); 3.3 throws unless the flag is turned off, and
+     * {@code SparkSessionFactory} pins it on.
+     */
+    @Test
+    void aStoreThatCannotAnswerIsAnErrorNotATableThatIsNotThere(SparkSession spark) {
+        try (RefusingFileSystem.Mount refusing = RefusingFileSystem.mount(spark.sparkContext().hadoopConfiguration())) {
+            assertThatThrownBy(() -> DeltaTables.exists(spark, "gs://refusing-bucket/lake/events/live_stream"))
+                    .hasMessageContaining("refused by the test's store");
+        }
     }
 
     @Test

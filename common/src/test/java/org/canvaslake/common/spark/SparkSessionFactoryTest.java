@@ -40,6 +40,7 @@ class SparkSessionFactoryTest {
         Map<String, String> platform = SparkSessionFactory.settings(true, 2);
         assertThat(platform).containsEntry("spark.sql.extensions", SparkSessionFactory.DELTA_EXTENSION)
                 .containsEntry("spark.sql.session.timeZone", "UTC")
+                .containsEntry("spark.databricks.delta.isDeltaTable.throwOnError", "true")
                 .doesNotContainKeys("spark.sql.shuffle.partitions", "spark.ui.enabled", "spark.driver.host",
                         "spark.hadoop.fs.s3.impl", "spark.hadoop.fs.file.impl",
                         "spark.sql.codegen.cache.maxEntries");
