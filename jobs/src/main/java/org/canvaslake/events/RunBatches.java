@@ -2,6 +2,7 @@ package org.canvaslake.events;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -10,7 +11,6 @@ import java.util.OptionalLong;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.sql.SparkSession;
 
-import scala.Tuple2;
 import scala.collection.JavaConverters;
 
 /**
@@ -149,13 +149,21 @@ final class RunBatches {
      * own storage memory stands in (Glue's and EMR's drivers are about the size of an executor).
      */
     static long storageMemory(SparkSession spark) {
-        Map<String, Tuple2<Object, Object>> status =
-                JavaConverters.mapAsJavaMap(spark.sparkContext().getExecutorMemoryStatus());
-        String driver = SparkEnv.get().blockManager().blockManagerId().hostPort();
+        Map<String, Long> byBlockManager = new HashMap<>();
+        JavaConverters.mapAsJavaMap(spark.sparkContext().getExecutorMemoryStatus())
+                .forEach((hostPort, maxAndRemaining) -> byBlockManager.put(hostPort, (Long) maxAndRemaining._1()));
+        return storageMemory(byBlockManager, SparkEnv.get().blockManager().blockManagerId().hostPort());
+    }
+
+    /**
+     * {@link #storageMemory(SparkSession)} over Spark's answer: the most each block manager (by host:port) can cache,
+     * summed over the executors; the driver's ({@code driver}) counts only when it is the only one.
+     */
+    static long storageMemory(Map<String, Long> maxByBlockManager, String driver) {
         long total = 0;
-        for (Map.Entry<String, Tuple2<Object, Object>> e : status.entrySet()) {
-            if (status.size() == 1 || !e.getKey().equals(driver)) {
-                total += (Long) e.getValue()._1();
+        for (Map.Entry<String, Long> e : maxByBlockManager.entrySet()) {
+            if (maxByBlockManager.size() == 1 || !e.getKey().equals(driver)) {
+                total += e.getValue();
             }
         }
         return total;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import org.canvaslake.events.RunBatches.Budget;
 import org.junit.jupiter.api.Test;
@@ -78,6 +79,16 @@ class RunBatchesTest {
         assertThat(RunBatches.split(bench, local)).hasSize(1);
         assertThat(Budget.cache(100L * gb).limit()).isEqualTo((long) (100L * gb * RunBatches.STORAGE_SHARE));
         assertThat(Budget.cache(0).limit()).isEqualTo(RunBatches.MIN_AUTO_CACHE_BYTES);
+    }
+
+    @Test
+    void theStorageMemoryIsTheExecutorsOrTheDriversWhenItRunsAlone() {
+        long gb = 1024L * 1024 * 1024;
+        // a cluster: the driver's block manager is listed beside the executors' but runs no task, so it is left out
+        assertThat(RunBatches.storageMemory(Map.of("driver:7077", 2 * gb, "10.0.0.5:41000", 5 * gb,
+                "10.0.0.6:41000", 5 * gb), "driver:7077")).isEqualTo(10 * gb);
+        // local mode, or dynamic allocation before its first executor: the driver alone
+        assertThat(RunBatches.storageMemory(Map.of("driver:7077", 3 * gb), "driver:7077")).isEqualTo(3 * gb);
     }
 
     @Test
