@@ -67,6 +67,8 @@ public final class EventsJob extends SparkJob {
 
     /** Crash point between the data and the ledger (see {@link CrashPoints}). */
     public static final String CRASH_BEFORE_LEDGER = "events.before_ledger";
+    /** Every table of the batch planned (which events the live stream holds already is known), none written. */
+    public static final String CRASH_BEFORE_TABLES = "events.before_tables";
     /** Crash point prefix: right after the named table's commit ({@code events.after_table.events.live_stream}). */
     public static final String CRASH_AFTER_TABLE = "events.after_table.";
 
@@ -269,6 +271,7 @@ public final class EventsJob extends SparkJob {
             List<TableWrite> writes = plan(spark, lake, options, report, summary, unique, source, previous,
                     quarantined, table -> options.full() && !rebuilt.contains(table)
                             ? EventSink.Mode.REBUILD : EventSink.Mode.INCREMENTAL);
+            CrashPoints.check(CRASH_BEFORE_TABLES);
             boolean allWritten = writeAll(writes, options.writeThreads(), report);
             if (!allWritten) {
                 report.note("The ledger was not updated for the objects of this " + what
@@ -283,8 +286,9 @@ public final class EventsJob extends SparkJob {
             CrashPoints.check(CRASH_BEFORE_LEDGER);
             long ledgerStart = System.nanoTime();
             List<ParseSummary.ObjectRead> done = summary.objects().stream().filter(o -> !o.failed()).toList();
+            EventsLedger.Recorded recorded;
             try {
-                ledger.record(done, report.runId(), firstOfRebuild);
+                recorded = ledger.record(done, report.runId(), firstOfRebuild);
             } catch (Exception e) {
                 // Exception, not RuntimeException: Delta throws Hadoop's IOExceptions undeclared
                 LOG.error("events: recording the run's objects in {} failed", EventsLedger.NAME, e);
@@ -297,12 +301,36 @@ public final class EventsJob extends SparkJob {
             }
             report.counter(STEP_MS + "ledger", ms(ledgerStart));
             LOG.info("events: ledger {} records {} objects ({} ms)", EventsLedger.NAME, done.size(), ms(ledgerStart));
-            summary.names().values().forEach(n -> runDates.addAll(n.dates().keySet()));
-            return true;
+            List<String> batchDates = new ArrayList<>();
+            summary.names().values().forEach(n -> batchDates.addAll(n.dates().keySet()));
+            runDates.addAll(batchDates);
+            return recorded.alsoRecordedBy().isEmpty()
+                    || noneTwice(spark, lake, writes, batchDates, recorded, done.size(), report);
         } finally {
             source.close();
             restore(spark, previous);
         }
+    }
+
+    /**
+     * After another run recorded some of this batch's objects too ({@link OverlappingRuns}): whether the tables this
+     * batch wrote hold none of their events twice (then a note says what happened); else the run fails naming them.
+     */
+    private static boolean noneTwice(SparkSession spark, Lake lake, List<TableWrite> writes, List<String> dates,
+                                     EventsLedger.Recorded recorded, int objects, RunReport report) {
+        List<String> tables = writes.stream().map(TableWrite::table).filter(t -> !t.equals(QuarantineTable.NAME))
+                .toList();
+        Map<String, Long> doubled = OverlappingRuns.doubled(spark, lake, tables, dates);
+        if (doubled.isEmpty()) {
+            LOG.warn("events: another run recorded objects of this run too ({}); no event is twice in {}",
+                    recorded.alsoRecordedBy(), tables);
+            report.note(OverlappingRuns.harmless(recorded.alsoRecordedBy(), objects));
+            return true;
+        }
+        LOG.error("events: another run compacted objects of this run at the same time ({}); events twice: {}",
+                recorded.alsoRecordedBy(), doubled);
+        report.fail(OverlappingRuns.UNIT, OverlappingRuns.failure(recorded.alsoRecordedBy(), objects, doubled));
+        return false;
     }
 
     /** Bytes in Spark's cache now, in memory and on disk: what a batch's parse holds. */

@@ -10,8 +10,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 import org.apache.spark.sql.Column;
@@ -76,6 +78,12 @@ public final class EventsLedger {
 
     /** When the ledger last recorded objects, as {@link #compacted} read it; empty before it is read or written. */
     private Optional<Instant> lastRecorded = Optional.empty();
+    /**
+     * The ledger's version when this run first read it, then after each of its records; -1 before (or when the ledger
+     * did not exist then). A commit of another run since then is what makes {@link #record} look for objects recorded
+     * twice.
+     */
+    private long seenVersion = -1;
 
     /**
      * The objects already compacted in the date folders from {@code from} on and before {@code until} (null: every
@@ -102,6 +110,7 @@ public final class EventsLedger {
         if (!exists()) {
             return Set.of();
         }
+        noteVersion();
         Set<String> out = new HashSet<>();
         Instant last = lastRecorded.orElse(null);
         Dataset<Row> ledger = DeltaTables.read(spark, path);
@@ -129,6 +138,7 @@ public final class EventsLedger {
         if (!exists()) {
             return Optional.empty();
         }
+        noteVersion();
         LocalDate until = before;
         while (true) {
             LocalDate from = (until == null ? folders.newest() : until).minusDays(LAST_STEP_DAYS);
@@ -160,8 +170,15 @@ public final class EventsLedger {
         return listed.stream().filter(o -> !done.contains(o.path())).toList();
     }
 
-    /** Records the objects as compacted (replacing the whole ledger when {@code full}). Returns rows written. */
-    public long record(List<ParseSummary.ObjectRead> objects, String runId, boolean full) {
+    /**
+     * What {@link #record} did: the ledger rows it wrote, and the objects of the run that another run recorded too, by
+     * that run's id (empty unless two events runs compacted the same objects at once).
+     */
+    public record Recorded(long written, Map<String, Long> alsoRecordedBy) {
+    }
+
+    /** Records the objects as compacted (replacing the whole ledger when {@code full}). */
+    public Recorded record(List<ParseSummary.ObjectRead> objects, String runId, boolean full) {
         Timestamp now = Timestamp.from(Instant.now());
         boolean java8 = SparkTime.java8(spark);
         List<Row> rows = new ArrayList<>();
@@ -174,11 +191,12 @@ public final class EventsLedger {
         if (full) {
             DeltaTables.overwrite(data, path, PARTITION);
             partitioned = true;
-            return rows.size();
+            return new Recorded(rows.size(), Map.of());
         }
         if (!exists()) {
+            // a run that created the ledger at the same moment makes this commit fail (a conflict on creation)
             DeltaTables.append(data, path, PARTITION);
-            return rows.size();
+            return new Recorded(rows.size(), Map.of());
         }
         // the objects are the pending ones, which the ledger did not hold when this run listed them: an append,
         // unless another run recorded some meanwhile (then MERGE). The check reads only the object column of the
@@ -186,7 +204,43 @@ public final class EventsLedger {
         MergeResult r = DeltaTables.merge(spark, data, path, MergeSpec.on("object")
                 .ignoringInComparison("run_id", "compacted_at").partitionBy(FOLDER_DATE)
                 .targetFilter(partitionsOf(objects)).appendingWhenNoKeyMatches());
-        return r.inserted() + r.updated();
+        // asked after this run's own commit: of two runs that commit at the same moment (two appends, which Delta
+        // lets both through), the one that asks last sees the other's commit. With no other run, the log ends at
+        // the version this run read plus its own commit (if it made one); a commit past that is another run's.
+        long own = r.changed() > 0 ? 1 : 0;
+        if (seenVersion >= 0 && !DeltaTables.hasVersion(spark, path, seenVersion + own + 1)) {
+            seenVersion += own;
+            return new Recorded(r.inserted() + r.updated(), Map.of());
+        }
+        long version = DeltaTables.latestVersion(spark, path);
+        LOG.info("{}: at version {}, with commits of other runs since this run read it{}: looking for objects they"
+                + " recorded too", NAME, version, seenVersion < 0 ? "" : " at version " + seenVersion);
+        seenVersion = version;
+        return new Recorded(r.inserted() + r.updated(), recordedByOthers(data, objects, runId));
+    }
+
+    /** Remembers the ledger's version the first time this run reads it. */
+    private void noteVersion() {
+        if (seenVersion < 0) {
+            seenVersion = DeltaTables.latestVersion(spark, path);
+        }
+    }
+
+    /**
+     * The runs other than {@code runId} that recorded any of the objects, with how many each. Asked only when the
+     * ledger got commits of others since this run read it. Reads the object and run columns of the objects' folder
+     * partitions.
+     */
+    private Map<String, Long> recordedByOthers(Dataset<Row> data, List<ParseSummary.ObjectRead> objects,
+                                               String runId) {
+        Dataset<Row> mine = data.select(col("object"));
+        Map<String, Long> others = new TreeMap<>();
+        for (Row r : DeltaTables.read(spark, path).as("t").where(functions.expr(partitionsOf(objects)))
+                .where(col("run_id").isNull().or(col("run_id").notEqual(runId)))
+                .join(functions.broadcast(mine), "object").groupBy("run_id").count().collectAsList()) {
+            others.put(r.isNullAt(0) ? "(no run id)" : r.getString(0), r.getLong(1));
+        }
+        return others;
     }
 
     /**

@@ -2,6 +2,7 @@ package org.canvaslake.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.entry;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -83,7 +84,11 @@ class EventsLedgerTest {
                 .containsExactlyInAnyOrder(RAW + "/dt=2026-11-08/hour=00/batch.jsonl.gz",
                         RAW + "/dt=2026-11-09/hour=00/batch.jsonl.gz");
         // recording objects of the recent folders again checks their partitions alone, and adds no row
-        assertThat(next.record(objects(RAW + "/dt=2026-11-09/hour=00/batch.jsonl.gz"), "run-3", false)).isZero();
+        EventsLedger.Recorded again = next.record(objects(RAW + "/dt=2026-11-09/hour=00/batch.jsonl.gz"), "run-3",
+                false);
+        assertThat(again.written()).isZero();
+        assertThat(again.alsoRecordedBy()).as("no other run committed since this one read the ledger: not asked")
+                .isEmpty();
         assertThat(DeltaTables.read(spark, path).where("dt = DATE'2026-11-09'").count()).isOne();
         // the whole ledger is another matter: that read opens every file
         assertThatThrownBy(() -> next.pending(List.of())).hasMessageContaining("dt=2026-11-0");
@@ -137,11 +142,52 @@ class EventsLedgerTest {
         // another run recorded two of them meanwhile, and one new object
         List<ParseSummary.ObjectRead> again = new ArrayList<>(tenDays().subList(1, 4));
         again.addAll(objects("file:/landed/copied/bare.jsonl"));
-        assertThat(ledger.record(again, "run-2", false)).isEqualTo(2);
-        assertThat(DeltaTables.read(spark, ledgerPath(lake)).count()).isEqualTo(5);
+        EventsLedger.Recorded recorded = ledger.record(again, "run-2", false);
+        assertThat(recorded.written()).isEqualTo(2);
+        assertThat(recorded.alsoRecordedBy()).as("which run recorded which of them first").containsExactly(
+                entry("run-1", 2L));
+        // a run that records objects no other run has
+        assertThat(ledger.record(objects("file:/landed/copied/other.jsonl"), "run-3", false).alsoRecordedBy())
+                .isEmpty();
+        assertThat(DeltaTables.read(spark, ledgerPath(lake)).count()).isEqualTo(6);
         assertThat(ledger.pending(List.of(new RawObject("file:/landed/copied/bare.jsonl", 10, 0),
-                new RawObject("file:/landed/copied/other.jsonl", 10, 0)))).extracting(RawObject::path)
-                .containsExactly("file:/landed/copied/other.jsonl");
+                new RawObject("file:/landed/copied/other.jsonl", 10, 0),
+                new RawObject("file:/landed/copied/third.jsonl", 10, 0)))).extracting(RawObject::path)
+                .containsExactly("file:/landed/copied/third.jsonl");
+    }
+
+    /**
+     * Two runs that read the ledger before either recorded the same new objects: the one that records second finds
+     * the first's records after its own commit, whichever order they commit in; a run alone finds none.
+     */
+    @Test
+    void ofTwoRunsRecordingTheSameObjectsTheOneRecordingSecondFindsTheOther(SparkSession spark, @TempDir Path lake) {
+        Lake at = Lake.at(lake.toString());
+        new EventsLedger(spark, at).record(tenDays().subList(0, 2), "run-0", false);
+        List<ParseSummary.ObjectRead> landed = tenDays().subList(2, 5);
+
+        EventsLedger first = new EventsLedger(spark, at);
+        EventsLedger second = new EventsLedger(spark, at);
+        first.compacted(FOLDERS, null, null);
+        second.compacted(FOLDERS, null, null);
+        EventsLedger.Recorded one = first.record(landed, "run-1", false);
+        EventsLedger.Recorded two = second.record(landed, "run-2", false);
+        assertThat(one.written()).isEqualTo(3);
+        assertThat(one.alsoRecordedBy()).as("nobody had committed since it read").isEmpty();
+        assertThat(two.written()).as("all there already").isZero();
+        assertThat(two.alsoRecordedBy()).containsExactly(entry("run-1", 3L));
+
+        // the same with a new object in the second run's share: it is recorded, and the overlap found all the same
+        EventsLedger third = new EventsLedger(spark, at);
+        EventsLedger fourth = new EventsLedger(spark, at);
+        third.compacted(FOLDERS, null, null);
+        fourth.compacted(FOLDERS, null, null);
+        third.record(tenDays().subList(5, 6), "run-3", false);
+        EventsLedger.Recorded four = fourth.record(tenDays().subList(5, 7), "run-4", false);
+        assertThat(four.written()).isOne();
+        assertThat(four.alsoRecordedBy()).containsExactly(entry("run-3", 1L));
+        // the later run's next record, with nobody committing in between, asks nothing
+        assertThat(fourth.record(tenDays().subList(7, 8), "run-4", false).alsoRecordedBy()).isEmpty();
     }
 
     @Test

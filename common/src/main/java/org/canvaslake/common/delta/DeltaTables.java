@@ -3,6 +3,8 @@ package org.canvaslake.common.delta;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.row_number;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -56,6 +58,25 @@ public final class DeltaTables {
         }
         DeltaLog.invalidateCache(spark, new Path(path));
         return DeltaTable.isDeltaTable(spark, path);
+    }
+
+    /** The table's newest version, as its log says now (a listing of the log, not a Spark job). */
+    public static long latestVersion(SparkSession spark, String path) {
+        return DeltaTable.forPath(spark, path).history(1).select("version").first().getLong(0);
+    }
+
+    /**
+     * Whether the table has a commit of this version: one look for the commit file the Delta protocol names
+     * {@code _delta_log/<version, 20 digits>.json}, where {@link #latestVersion} lists the log and reads a commit.
+     */
+    public static boolean hasVersion(SparkSession spark, String path, long version) {
+        Path commit = new Path(hadoopForm(path), String.format("_delta_log/%020d.json", version));
+        try {
+            return commit.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(commit);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot look for commit " + version + " of the Delta table at " + path
+                    + ": " + e.getMessage() + ". Check that the lake's storage answers (credentials, network).", e);
+        }
     }
 
     /** Creates an empty table with the schema if there is none at the path. */

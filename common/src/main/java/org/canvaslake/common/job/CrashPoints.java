@@ -1,8 +1,10 @@
 package org.canvaslake.common.job;
 
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
@@ -35,12 +37,19 @@ public final class CrashPoints {
 
     private static final AtomicReference<Fired> FIRED = new AtomicReference<>();
 
+    /** Tests only: what runs when a thread reaches a point ({@link #onReach}); empty otherwise. */
+    private static final Map<String, Runnable> REACHED = new ConcurrentHashMap<>();
+
     private CrashPoints() {
     }
 
     /** Crashes here if this point is switched on, or if another point already crashed the process. */
     public static void check(String point) {
         stopIfCrashed();
+        Runnable reached = REACHED.get(point);
+        if (reached != null) {
+            reached.run();
+        }
         String setting = setting();
         Set<String> on = points(setting);
         if (on.isEmpty() || !on.contains(point)) {
@@ -70,6 +79,20 @@ public final class CrashPoints {
     public static Optional<String> fired() {
         Fired fired = FIRED.get();
         return fired != null && fired.setting().equals(setting()) ? Optional.of(fired.point()) : Optional.empty();
+    }
+
+    /**
+     * Tests only: {@code action} runs in the thread that reaches {@code point}, each time one does, until {@link
+     * #clearReached}. Two runs of a job in one JVM can so be made to interleave where a test needs them to (one holds
+     * at a point while the other runs), instead of by chance.
+     */
+    public static void onReach(String point, Runnable action) {
+        REACHED.put(point, action);
+    }
+
+    /** Tests only: no point runs an action any more. */
+    public static void clearReached() {
+        REACHED.clear();
     }
 
     /** Tests only: the process is alive again (after a crashed run, before the re-run). */
