@@ -286,6 +286,8 @@ public final class EventsJob extends SparkJob {
             CrashPoints.check(CRASH_BEFORE_LEDGER);
             long ledgerStart = System.nanoTime();
             List<ParseSummary.ObjectRead> done = summary.objects().stream().filter(o -> !o.failed()).toList();
+            List<String> batchDates = new ArrayList<>();
+            summary.names().values().forEach(n -> batchDates.addAll(n.dates().keySet()));
             EventsLedger.Recorded recorded;
             try {
                 recorded = ledger.record(done, report.runId(), firstOfRebuild);
@@ -293,44 +295,46 @@ public final class EventsJob extends SparkJob {
                 // Exception, not RuntimeException: Delta throws Hadoop's IOExceptions undeclared
                 LOG.error("events: recording the run's objects in {} failed", EventsLedger.NAME, e);
                 report.fail(EventsLedger.NAME, Failures.describe(e));
-                report.note("Recording the objects of this " + what
-                        + " in the ledger failed: unless the commit landed all the same,"
-                        + " they are read again next run (their events are in the tables already, and are not"
-                        + " doubled).");
+                Map<String, Long> doubled = OverlappingRuns.lostToAnotherCommit(e) ? twice(spark, lake, writes, batchDates) : Map.of();
+                if (doubled.isEmpty()) {
+                    report.note("Recording the objects of this " + what
+                            + " in the ledger failed: unless the commit landed all the same,"
+                            + " they are read again next run (their events are in the tables already, and are not"
+                            + " doubled).");
+                } else {
+                    report.fail(OverlappingRuns.UNIT, OverlappingRuns.failure(Map.of(), done.size(), doubled));
+                }
                 return false;
             }
             report.counter(STEP_MS + "ledger", ms(ledgerStart));
             LOG.info("events: ledger {} records {} objects ({} ms)", EventsLedger.NAME, done.size(), ms(ledgerStart));
-            List<String> batchDates = new ArrayList<>();
-            summary.names().values().forEach(n -> batchDates.addAll(n.dates().keySet()));
             runDates.addAll(batchDates);
-            return recorded.alsoRecordedBy().isEmpty()
-                    || noneTwice(spark, lake, writes, batchDates, recorded, done.size(), report);
+            if (recorded.alsoRecordedBy().isEmpty()) {
+                return true;
+            }
+            Map<String, Long> doubled = twice(spark, lake, writes, batchDates);
+            if (doubled.isEmpty()) {
+                LOG.warn("events: another run recorded objects of this run too ({}); no event is twice in the tables",
+                        recorded.alsoRecordedBy());
+                report.note(OverlappingRuns.harmless(recorded.alsoRecordedBy(), done.size()));
+                return true;
+            }
+            LOG.error("events: another run compacted objects of this run at the same time ({}); events twice: {}",
+                    recorded.alsoRecordedBy(), doubled);
+            report.fail(OverlappingRuns.UNIT, OverlappingRuns.failure(recorded.alsoRecordedBy(), done.size(),
+                    doubled));
+            return false;
         } finally {
             source.close();
             restore(spark, previous);
         }
     }
 
-    /**
-     * After another run recorded some of this batch's objects too ({@link OverlappingRuns}): whether the tables this
-     * batch wrote hold none of their events twice (then a note says what happened); else the run fails naming them.
-     */
-    private static boolean noneTwice(SparkSession spark, Lake lake, List<TableWrite> writes, List<String> dates,
-                                     EventsLedger.Recorded recorded, int objects, RunReport report) {
+    /** How many events each event table this batch wrote holds more than once in its dates ({@link OverlappingRuns}). */
+    private static Map<String, Long> twice(SparkSession spark, Lake lake, List<TableWrite> writes, List<String> dates) {
         List<String> tables = writes.stream().map(TableWrite::table).filter(t -> !t.equals(QuarantineTable.NAME))
                 .toList();
-        Map<String, Long> doubled = OverlappingRuns.doubled(spark, lake, tables, dates);
-        if (doubled.isEmpty()) {
-            LOG.warn("events: another run recorded objects of this run too ({}); no event is twice in {}",
-                    recorded.alsoRecordedBy(), tables);
-            report.note(OverlappingRuns.harmless(recorded.alsoRecordedBy(), objects));
-            return true;
-        }
-        LOG.error("events: another run compacted objects of this run at the same time ({}); events twice: {}",
-                recorded.alsoRecordedBy(), doubled);
-        report.fail(OverlappingRuns.UNIT, OverlappingRuns.failure(recorded.alsoRecordedBy(), objects, doubled));
-        return false;
+        return OverlappingRuns.doubled(spark, lake, tables, dates);
     }
 
     /** Bytes in Spark's cache now, in memory and on disk: what a batch's parse holds. */

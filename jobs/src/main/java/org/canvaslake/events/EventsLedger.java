@@ -191,32 +191,43 @@ public final class EventsLedger {
         if (full) {
             DeltaTables.overwrite(data, path, PARTITION);
             partitioned = true;
+            seenVersion = DeltaTables.latestVersion(spark, path);
             return new Recorded(rows.size(), Map.of());
         }
-        if (!exists()) {
-            // a run that created the ledger at the same moment makes this commit fail (a conflict on creation)
+        long written;
+        long own;
+        boolean created = !exists();
+        if (created) {
+            // a run creating the ledger at the same moment makes one of the two commits fail (a conflict on creation)
             DeltaTables.append(data, path, PARTITION);
-            return new Recorded(rows.size(), Map.of());
+            written = rows.size();
+            own = 1;
+        } else {
+            // the objects are the pending ones, which the ledger did not hold when this run listed them: an append,
+            // unless another run recorded some meanwhile (then MERGE). The check reads only the object column of
+            // the partitions of these objects' folders.
+            MergeResult r = DeltaTables.merge(spark, data, path, MergeSpec.on("object")
+                    .ignoringInComparison("run_id", "compacted_at").partitionBy(FOLDER_DATE)
+                    .targetFilter(partitionsOf(objects)).appendingWhenNoKeyMatches());
+            written = r.inserted() + r.updated();
+            own = r.changed() > 0 ? 1 : 0;
         }
-        // the objects are the pending ones, which the ledger did not hold when this run listed them: an append,
-        // unless another run recorded some meanwhile (then MERGE). The check reads only the object column of the
-        // partitions of these objects' folders.
-        MergeResult r = DeltaTables.merge(spark, data, path, MergeSpec.on("object")
-                .ignoringInComparison("run_id", "compacted_at").partitionBy(FOLDER_DATE)
-                .targetFilter(partitionsOf(objects)).appendingWhenNoKeyMatches());
         // asked after this run's own commit: of two runs that commit at the same moment (two appends, which Delta
         // lets both through), the one that asks last sees the other's commit. With no other run, the log ends at
         // the version this run read plus its own commit (if it made one); a commit past that is another run's.
-        long own = r.changed() > 0 ? 1 : 0;
         if (seenVersion >= 0 && !DeltaTables.hasVersion(spark, path, seenVersion + own + 1)) {
             seenVersion += own;
-            return new Recorded(r.inserted() + r.updated(), Map.of());
+            return new Recorded(written, Map.of());
         }
         long version = DeltaTables.latestVersion(spark, path);
-        LOG.info("{}: at version {}, with commits of other runs since this run read it{}: looking for objects they"
-                + " recorded too", NAME, version, seenVersion < 0 ? "" : " at version " + seenVersion);
+        boolean alone = seenVersion < 0 && created && version == 0;
         seenVersion = version;
-        return new Recorded(r.inserted() + r.updated(), recordedByOthers(data, objects, runId));
+        if (alone) {
+            return new Recorded(written, Map.of());
+        }
+        LOG.info("{}: at version {}, with commits of other runs since this run read it: looking for objects they"
+                + " recorded too", NAME, version);
+        return new Recorded(written, recordedByOthers(data, objects, runId));
     }
 
     /** Remembers the ledger's version the first time this run reads it. */

@@ -18,9 +18,10 @@ import org.canvaslake.common.lake.Lake;
  * committed, both append the same events. The deployments keep to one run at a time (the DAG's
  * {@code max_active_runs=1}, the Glue jobs' {@code MaxConcurrentRuns: 1}), but a run started by hand beside a
  * scheduled one is not stopped by either. The ledger shows it: the run that records its objects after the other
- * finds them recorded by that run ({@link EventsLedger.Recorded#alsoRecordedBy()}). Then the tables this run wrote
- * are counted for events held more than once in the dates it wrote, and the run fails naming them and the mend, or,
- * when the run that looked second found the other's events there already and nothing is twice, says so in a note.
+ * finds them recorded by that run ({@link EventsLedger.Recorded#alsoRecordedBy()}), or its ledger commit fails on
+ * the other's (a Delta conflict, as when both create the ledger). Then the tables this run wrote are counted for
+ * events held more than once in the dates it wrote, and the run fails naming them and the mend, or, when the run
+ * that looked second found the other's events there already and nothing is twice, says so in a note.
  */
 final class OverlappingRuns {
 
@@ -55,10 +56,28 @@ final class OverlappingRuns {
         return doubled;
     }
 
-    /** The run report's failure when events are in the tables more than once. */
+    /**
+     * Whether a commit failed because another transaction committed first (any of Delta's concurrent-modification
+     * errors, however wrapped): with the ledger, another events run recording it, or creating it, at the same moment.
+     */
+    static boolean lostToAnotherCommit(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof io.delta.exceptions.DeltaConcurrentModificationException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The run report's failure when events are in the tables more than once; {@code otherRuns} empty when the
+     * ledger's commit lost to the other run's (which then recorded the objects).
+     */
     static String failure(Map<String, Long> otherRuns, int objects, Map<String, Long> doubled) {
-        return "Another events run compacted the same raw objects at the same time (" + runs(otherRuns) + ", of the "
-                + objects + " this run read), and events are now in the tables twice: " + doubled.entrySet().stream()
+        String who = otherRuns.isEmpty() ? "this run's ledger commit lost to another's made at the same moment"
+                : runs(otherRuns) + ", of the " + objects + " this run read";
+        return "Another events run compacted the same raw objects at the same time (" + who
+                + "), and events are now in the tables twice: " + doubled.entrySet().stream()
                 .map(e -> e.getKey() + " (" + e.getValue() + " events)").collect(Collectors.joining(", "))
                 + ". Nothing is lost. To mend it, once no events run is going, run 'canvaslake events --full': it"
                 + " rebuilds every events table and the ledger from the raw objects. " + ONE_AT_A_TIME;

@@ -138,8 +138,9 @@ class EventsLedgerTest {
     void recordingAnObjectTwiceKeepsOneRow(SparkSession spark, @TempDir Path lake) {
         EventsLedger ledger = new EventsLedger(spark, Lake.at(lake.toString()));
         List<ParseSummary.ObjectRead> first = tenDays().subList(0, 3);
-        ledger.record(first, "run-1", false);
-        // another run recorded two of them meanwhile, and one new object
+        new EventsLedger(spark, Lake.at(lake.toString())).record(first, "run-1", false);
+        // another run recorded two of them meanwhile (this run had not read the ledger: it is asked), and one new
+        // object
         List<ParseSummary.ObjectRead> again = new ArrayList<>(tenDays().subList(1, 4));
         again.addAll(objects("file:/landed/copied/bare.jsonl"));
         EventsLedger.Recorded recorded = ledger.record(again, "run-2", false);

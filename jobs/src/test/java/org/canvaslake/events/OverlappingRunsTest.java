@@ -89,6 +89,24 @@ class OverlappingRunsTest {
                 .isEqualTo(table(spark, lake, LiveStreamTable.NAME).select("event_id").distinct().count());
     }
 
+    /**
+     * A ledger commit that lost to another's cannot be brought about on purpose here (the two would have to meet inside
+     * Delta's commit), so this pins what the run decides from: Delta's concurrent-modification errors however wrapped,
+     * and nothing else; and what the failure then says.
+     */
+    @Test
+    void aLedgerCommitLostToAnotherIsToldFromOtherFailures() {
+        Exception lost = new RuntimeException("commit failed", new io.delta.exceptions.ProtocolChangedException(
+                "The protocol version of the Delta table has been changed by a concurrent update."));
+        assertThat(OverlappingRuns.lostToAnotherCommit(lost)).isTrue();
+        assertThat(OverlappingRuns.lostToAnotherCommit(new io.delta.exceptions.ConcurrentAppendException("x")))
+                .isTrue();
+        assertThat(OverlappingRuns.lostToAnotherCommit(new java.io.IOException("503 Slow Down"))).isFalse();
+        assertThat(OverlappingRuns.failure(java.util.Map.of(), 6, java.util.Map.of(LiveStreamTable.NAME, 60L)))
+                .contains("ledger commit lost to another's", "events.live_stream (60 events)",
+                        "canvaslake events --full");
+    }
+
     /** A lake one run has compacted (so the ledger exists), and new raw objects no run has read yet. */
     private static Path lakeWithNewObjects(SparkSession spark, Path dir) throws Exception {
         Path lake = dir.resolve("lake");
