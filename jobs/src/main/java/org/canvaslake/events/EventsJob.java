@@ -295,7 +295,14 @@ public final class EventsJob extends SparkJob {
                 // Exception, not RuntimeException: Delta throws Hadoop's IOExceptions undeclared
                 LOG.error("events: recording the run's objects in {} failed", EventsLedger.NAME, e);
                 report.fail(EventsLedger.NAME, Failures.describe(e));
-                Map<String, Long> doubled = OverlappingRuns.lostToAnotherCommit(e) ? twice(spark, lake, writes, batchDates) : Map.of();
+                Map<String, Long> doubled = Map.of();
+                if (OverlappingRuns.lostToAnotherCommit(e)) {
+                    try {
+                        doubled = twice(spark, lake, writes, batchDates);
+                    } catch (Exception count) {
+                        LOG.warn("events: could not count events held twice after the ledger's conflict", count);
+                    }
+                }
                 if (doubled.isEmpty()) {
                     report.note("Recording the objects of this " + what
                             + " in the ledger failed: unless the commit landed all the same,"
@@ -330,7 +337,7 @@ public final class EventsJob extends SparkJob {
         }
     }
 
-    /** How many events each event table this batch wrote holds more than once in its dates ({@link OverlappingRuns}). */
+    /** How many events each event table this batch wrote holds twice or more in its dates ({@link OverlappingRuns}). */
     private static Map<String, Long> twice(SparkSession spark, Lake lake, List<TableWrite> writes, List<String> dates) {
         List<String> tables = writes.stream().map(TableWrite::table).filter(t -> !t.equals(QuarantineTable.NAME))
                 .toList();
