@@ -295,21 +295,19 @@ public final class EventsJob extends SparkJob {
                 // Exception, not RuntimeException: Delta throws Hadoop's IOExceptions undeclared
                 LOG.error("events: recording the run's objects in {} failed", EventsLedger.NAME, e);
                 report.fail(EventsLedger.NAME, Failures.describe(e));
-                Map<String, Long> doubled = Map.of();
+                boolean noneTwice = true;
                 if (OverlappingRuns.lostToAnotherCommit(e)) {
                     try {
-                        doubled = twice(spark, lake, writes, batchDates);
+                        noneTwice = noneTwice(spark, lake, writes, batchDates, Map.of(), done.size(), report);
                     } catch (Exception count) {
                         LOG.warn("events: could not count events held twice after the ledger's conflict", count);
                     }
                 }
-                if (doubled.isEmpty()) {
+                if (noneTwice) {
                     report.note("Recording the objects of this " + what
                             + " in the ledger failed: unless the commit landed all the same,"
                             + " they are read again next run (their events are in the tables already, and are not"
                             + " doubled).");
-                } else {
-                    report.fail(OverlappingRuns.UNIT, OverlappingRuns.failure(Map.of(), done.size(), doubled));
                 }
                 return false;
             }
@@ -319,29 +317,36 @@ public final class EventsJob extends SparkJob {
             if (recorded.alsoRecordedBy().isEmpty()) {
                 return true;
             }
-            Map<String, Long> doubled = twice(spark, lake, writes, batchDates);
-            if (doubled.isEmpty()) {
-                LOG.warn("events: another run recorded objects of this run too ({}); no event is twice in the tables",
-                        recorded.alsoRecordedBy());
-                report.note(OverlappingRuns.harmless(recorded.alsoRecordedBy(), done.size()));
-                return true;
+            if (!noneTwice(spark, lake, writes, batchDates, recorded.alsoRecordedBy(), done.size(), report)) {
+                return false;
             }
-            LOG.error("events: another run compacted objects of this run at the same time ({}); events twice: {}",
-                    recorded.alsoRecordedBy(), doubled);
-            report.fail(OverlappingRuns.UNIT, OverlappingRuns.failure(recorded.alsoRecordedBy(), done.size(),
-                    doubled));
-            return false;
+            LOG.warn("events: another run recorded objects of this run too ({}); no event is twice in the tables",
+                    recorded.alsoRecordedBy());
+            report.note(OverlappingRuns.harmless(recorded.alsoRecordedBy(), done.size()));
+            return true;
         } finally {
             source.close();
             restore(spark, previous);
         }
     }
 
-    /** How many events each event table this batch wrote holds twice or more in its dates ({@link OverlappingRuns}). */
-    private static Map<String, Long> twice(SparkSession spark, Lake lake, List<TableWrite> writes, List<String> dates) {
+    /**
+     * After another run took some of this batch's objects too ({@link OverlappingRuns}): whether the event tables the
+     * batch wrote hold none of its events twice in its dates. When some do, the run fails naming them and the mend.
+     * {@code otherRuns} is empty when the ledger's commit lost to the other run's.
+     */
+    private static boolean noneTwice(SparkSession spark, Lake lake, List<TableWrite> writes, List<String> dates,
+                                     Map<String, Long> otherRuns, int objects, RunReport report) {
         List<String> tables = writes.stream().map(TableWrite::table).filter(t -> !t.equals(QuarantineTable.NAME))
                 .toList();
-        return OverlappingRuns.doubled(spark, lake, tables, dates);
+        Map<String, Long> doubled = OverlappingRuns.doubled(spark, lake, tables, dates);
+        if (doubled.isEmpty()) {
+            return true;
+        }
+        LOG.error("events: another run compacted objects of this run at the same time ({}); events twice: {}",
+                otherRuns.isEmpty() ? "its ledger commit came first" : otherRuns, doubled);
+        report.fail(OverlappingRuns.UNIT, OverlappingRuns.failure(otherRuns, objects, doubled));
+        return false;
     }
 
     /** Bytes in Spark's cache now, in memory and on disk: what a batch's parse holds. */
