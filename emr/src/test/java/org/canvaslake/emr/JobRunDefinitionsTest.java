@@ -63,6 +63,7 @@ class JobRunDefinitionsTest {
                     .containsEntry("spark.jars", "/usr/share/aws/delta/lib/delta-spark.jar,/usr/share/aws/delta/lib/delta-storage.jar")
                     .containsEntry("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
                     .containsEntry("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+                    .containsEntry("spark.delta.logStore.s3.impl", "org.canvaslake.common.delta.S3ConditionalLogStore")
                     .containsEntry("spark.hadoop.hive.metastore.client.factory.class",
                             "com.amazonaws.glue.catalog.metastore.AWSGlueDataCatalogHiveClientFactory");
             assertThat(e.getValue().path("applicationId").asText()).isEqualTo("${EMR_APPLICATION_ID}");

@@ -167,7 +167,9 @@ class CoreStackTest {
             assertThat(text(args.path("--extra-jars")))
                     .isEqualTo("s3://${ArtifactBucket}/${ArtifactPrefix}canvaslake-jobs-${Version}-app.jar");
             assertThat(text(args.path("--conf"))).contains("spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension")
-                    .contains("spark.sql.catalog.spark_catalog=org.apache.spark.sql.delta.catalog.DeltaCatalog");
+                    .contains("spark.sql.catalog.spark_catalog=org.apache.spark.sql.delta.catalog.DeltaCatalog")
+                    // Delta's commits on S3 as conditional PUTs, whatever started the Spark context
+                    .contains("spark.delta.logStore.s3.impl=org.canvaslake.common.delta.S3ConditionalLogStore");
             assertThat(text(args.path("--enable-glue-datacatalog"))).isEqualTo("true");
             assertThat(text(args.path("--lake"))).isEqualTo("s3://${LakeBucket}");
             assertThat(text(args.path("--raw-root"))).isEqualTo("s3://${RawBucket}");

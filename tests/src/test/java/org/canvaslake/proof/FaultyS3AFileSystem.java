@@ -19,9 +19,10 @@ import org.apache.hadoop.util.Progressable;
 /**
  * S3A with the storage faults a test arms, for the writes or reads whose path matches: a write that fails (the PUT
  * refused), one that lands and is then reported failed (the PUT done, its answer lost: the writer cannot tell), or a
- * read that fails (the GET refused). Every write of Parquet files and of Delta's log goes through {@link #create},
- * every read through {@link #open} or (Spark's file readers) {@link #openFileWithOptions}. Set as {@code fs.s3.impl}
- * for the test's bucket.
+ * read that fails (the GET refused). Every write of Parquet files goes through {@link #create}, and so do Delta's
+ * checkpoints; Delta's commits are conditional PUTs through the AWS SDK, which {@link FaultyS3Puts} faults with the
+ * same armed fault. Every read goes through {@link #open} or (Spark's file readers) {@link #openFileWithOptions}. Set
+ * as {@code fs.s3.impl} for the test's bucket.
  */
 public class FaultyS3AFileSystem extends S3AFileSystem {
 
@@ -97,6 +98,15 @@ public class FaultyS3AFileSystem extends S3AFileSystem {
         }
         HIT.add(f.toString());
         return true;
+    }
+
+    /**
+     * The armed write fault's kind when it hits a PUT that bypasses the file system ({@link FaultyS3Puts}: Delta's
+     * commits, written by {@code S3ConditionalLogStore} through the AWS SDK), else null; counted as every write is.
+     */
+    static Kind strikesPut(String s3Path) {
+        Fault fault = armed;
+        return strikes(fault, new Path(s3Path), false) ? fault.kind() : null;
     }
 
     @Override

@@ -1,9 +1,13 @@
 package org.canvaslake.common.spark;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.apache.spark.sql.SparkSession;
+import org.canvaslake.common.delta.S3ConditionalLogStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds the Spark session every job and every test uses.
@@ -16,6 +20,8 @@ public final class SparkSessionFactory {
 
     public static final String DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension";
     public static final String DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog";
+    private static final String LOG_STORE_PREFIX = "spark.delta.logStore.";
+    private static final Logger LOG = LoggerFactory.getLogger(SparkSessionFactory.class);
 
     private SparkSessionFactory() {
     }
@@ -33,7 +39,12 @@ public final class SparkSessionFactory {
 
     public static SparkSession getOrCreate(String appName) {
         SparkSession.Builder builder = SparkSession.builder().appName(appName);
-        settings(onPlatform(), Runtime.getRuntime().availableProcessors()).forEach(builder::config);
+        settings(onPlatform(), Runtime.getRuntime().availableProcessors()).forEach((key, value) -> {
+            // a log store the deployment chose (Delta's DynamoDB one, say) is kept
+            if (!(key.startsWith(LOG_STORE_PREFIX) && System.getProperty(key) != null)) {
+                builder.config(key, value);
+            }
+        });
         // added to, not instead of, plugins the platform or the user configured; not loaded at all when turned off
         if (!Boolean.getBoolean(GeneratedCodeJit.KEEP_C2)) {
             builder.config("spark.plugins", GeneratedCodeJit.plugins(System.getProperty("spark.plugins")));
@@ -47,6 +58,14 @@ public final class SparkSessionFactory {
         }
         SparkSession spark = builder.getOrCreate();
         spark.sparkContext().setLogLevel(System.getProperty("canvaslake.spark.logLevel", "WARN"));
+        String s3LogStore = spark.sparkContext().getConf().get(LOG_STORE_PREFIX + "s3.impl",
+                "Delta's default single-driver log store");
+        if (!s3LogStore.equals(S3ConditionalLogStore.class.getName())) {
+            // a context started before ours, or a deployment's choice: say what it means once
+            LOG.warn("Delta commits on s3:// use {}, not {}: unless it locks across drivers (Delta's DynamoDB store "
+                    + "does), two jobs committing one table at the same moment can lose a commit (docs/architecture.md, "
+                    + "\"Commits on S3\")", s3LogStore, S3ConditionalLogStore.class.getSimpleName());
+        }
         return spark;
     }
 
@@ -63,6 +82,11 @@ public final class SparkSessionFactory {
         // as "no table", the jobs would start an existing table afresh. Delta 3.3's default, pinned here (releases
         // before mid-2024 had no such flag and answered "no table"); DeltaTablesTest
         conf.put("spark.databricks.delta.isDeltaTable.throwOnError", "true");
+        // a Delta commit on S3 is a conditional PUT, so two drivers cannot both write one version (S3ConditionalLogStore);
+        // read once, when the Spark context starts
+        for (String scheme : List.of("s3", "s3a")) {
+            conf.put(LOG_STORE_PREFIX + scheme + ".impl", S3ConditionalLogStore.class.getName());
+        }
         // s3:// paths on a non-EMR Hadoop resolve through S3A (EMR and Glue map s3:// themselves)
         if (!onPlatform) {
             conf.put("spark.hadoop.fs.s3.impl", "org.apache.hadoop.fs.s3a.S3AFileSystem");

@@ -2,9 +2,11 @@ package org.canvaslake.common.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import java.util.Map;
 
 import org.apache.spark.sql.SparkSession;
+import org.canvaslake.common.delta.S3ConditionalLogStore;
 import org.canvaslake.common.testing.SparkTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -44,5 +46,17 @@ class SparkSessionFactoryTest {
                 .doesNotContainKeys("spark.sql.shuffle.partitions", "spark.ui.enabled", "spark.driver.host",
                         "spark.hadoop.fs.s3.impl", "spark.hadoop.fs.file.impl",
                         "spark.sql.codegen.cache.maxEntries");
+        // Delta's commits on S3 are conditional PUTs on every platform
+        for (Map<String, String> settings : List.of(local, platform)) {
+            assertThat(settings).containsEntry("spark.delta.logStore.s3.impl", S3ConditionalLogStore.class.getName())
+                    .containsEntry("spark.delta.logStore.s3a.impl", S3ConditionalLogStore.class.getName());
+        }
+    }
+
+    @Test
+    void theSessionsDeltaLogStoreForS3IsTheConditionalOne(SparkSession spark) {
+        // Delta reads the setting from the Spark context's own configuration, fixed when the context started
+        assertThat(spark.sparkContext().getConf().get("spark.delta.logStore.s3.impl"))
+                .isEqualTo(S3ConditionalLogStore.class.getName());
     }
 }
