@@ -69,6 +69,13 @@ class ConditionalCommitsTest {
                 .hasMessageContaining("another writer committed this version first");
         assertThat(read(first)).isEqualTo("{\"other\":1}\n");
 
+        // S3 holding exactly this commit is its own earlier attempt (a PUT the SDK retried after its answer was lost):
+        // it stands, rather than being committed again at the next version
+        String retried = "store/_delta_log/00000000000000000002.json";
+        s3.putObject(r -> r.bucket(BUCKET).key(retried), RequestBody.fromString("{\"mine\":2}\n"));
+        store.write(path(retried), List.of("{\"mine\":2}").iterator(), false, conf);
+        assertThat(read(retried)).isEqualTo("{\"mine\":2}\n");
+
         String next = "store/_delta_log/00000000000000000001.json";
         store.write(path(next), List.of("{\"a\":1}", "{\"b\":2}").iterator(), false, conf);
         assertThat(read(next)).as("one action per line, as Delta's own stores write them").isEqualTo(

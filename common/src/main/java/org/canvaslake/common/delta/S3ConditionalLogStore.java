@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -84,8 +85,15 @@ public class S3ConditionalLogStore extends S3SingleDriverLogStore {
                 return;
             } catch (S3Exception e) {
                 switch (Refusal.of(e)) {
-                    case EXISTS -> throw new FileAlreadyExistsException(path.toString(), null,
-                            "another writer committed this version first (S3 refused the conditional PUT)");
+                    case EXISTS -> {
+                        if (landedEarlier(client, bucket, key, body)) {
+                            LOG.info("{}: this commit's own earlier attempt had landed (the SDK retried a PUT whose "
+                                    + "answer was lost); the commit stands", path);
+                            return;
+                        }
+                        throw new FileAlreadyExistsException(path.toString(), null,
+                                "another writer committed this version first (S3 refused the conditional PUT)");
+                    }
                     case CONFLICT -> {
                         if (attempt >= CONFLICT_ATTEMPTS) {
                             throw new IOException("Cannot write " + path + ": S3 kept answering that another "
@@ -108,6 +116,21 @@ public class S3ConditionalLogStore extends S3SingleDriverLogStore {
             } catch (SdkException e) {
                 throw new IOException("Cannot write " + path + ": " + e.getMessage(), e);
             }
+        }
+    }
+
+    /**
+     * Whether the version file S3 holds is this very commit: the SDK retries a PUT whose answer was lost, and the
+     * retry is refused because the first attempt landed. Taken for another writer's commit, Delta would commit the
+     * same actions again at the next version, doubling the rows. Delta's commit info carries a transaction id, so two
+     * writers' commits never match byte for byte.
+     */
+    private static boolean landedEarlier(S3Client client, String bucket, String key, byte[] body) throws IOException {
+        try {
+            return Arrays.equals(client.getObjectAsBytes(r -> r.bucket(bucket).key(key)).asByteArray(), body);
+        } catch (SdkException e) {
+            throw new IOException("Cannot read back s3://" + bucket + "/" + key + " after S3 refused its conditional "
+                    + "PUT: " + e.getMessage(), e);
         }
     }
 
