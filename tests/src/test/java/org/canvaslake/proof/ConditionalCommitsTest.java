@@ -100,8 +100,8 @@ class ConditionalCommitsTest {
         s3.copyObject(r -> r.sourceBucket(BUCKET).sourceKey(part).destinationBucket(BUCKET)
                 .destinationKey("race/runs/other-driver.parquet"));
         long size = s3.headObject(r -> r.bucket(BUCKET).key("race/runs/other-driver.parquet")).contentLength();
-        String otherCommit = "{\"commitInfo\":{\"timestamp\":" + System.currentTimeMillis() + ",\"operation\":\"WRITE\","
-                + "\"operationParameters\":{\"mode\":\"Append\"},\"engineInfo\":\"the other driver\"}}\n"
+        String otherCommit = "{\"commitInfo\":{\"timestamp\":" + System.currentTimeMillis()
+                + ",\"operation\":\"WRITE\",\"operationParameters\":{\"mode\":\"Append\"},\"engineInfo\":\"the other driver\"}}\n"
                 + "{\"add\":{\"path\":\"other-driver.parquet\",\"partitionValues\":{},\"size\":" + size
                 + ",\"modificationTime\":" + System.currentTimeMillis() + ",\"dataChange\":true}}\n";
         FaultyS3Puts.beforeConditionalPut("/race/runs/_delta_log/0{19}1\\.json$", () -> s3.putObject(

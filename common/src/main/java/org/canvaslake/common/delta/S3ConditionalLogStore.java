@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
@@ -74,7 +75,9 @@ public class S3ConditionalLogStore extends S3SingleDriverLogStore {
             super.write(path, actions, overwrite, hadoopConf);
             return;
         }
-        byte[] body = lines(actions);
+        List<String> lines = new ArrayList<>();
+        actions.forEachRemaining(lines::add);
+        byte[] body = bytes(lines);
         String key = uri.getPath().startsWith("/") ? uri.getPath().substring(1) : uri.getPath();
         ClientSettings settings = ClientSettings.of(hadoopConf, bucket);
         S3Client client = CLIENTS.computeIfAbsent(settings, ClientSettings::client);
@@ -107,8 +110,7 @@ public class S3ConditionalLogStore extends S3SingleDriverLogStore {
                                     + "Delta commits there fall back to Delta's single-driver S3 log store, so run "
                                     + "one writer per table at a time", bucket);
                         }
-                        super.write(path, List.of(new String(body, StandardCharsets.UTF_8)).iterator(), false,
-                                hadoopConf);
+                        super.write(path, lines.iterator(), false, hadoopConf);
                         return;
                     }
                     default -> throw new IOException("Cannot write " + path + ": " + e.getMessage(), e);
@@ -135,10 +137,10 @@ public class S3ConditionalLogStore extends S3SingleDriverLogStore {
     }
 
     /** The log file's bytes: each action on its line, as Delta's own stores write them. */
-    private static byte[] lines(Iterator<String> actions) {
+    private static byte[] bytes(List<String> lines) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        while (actions.hasNext()) {
-            out.writeBytes(actions.next().getBytes(StandardCharsets.UTF_8));
+        for (String line : lines) {
+            out.writeBytes(line.getBytes(StandardCharsets.UTF_8));
             out.write('\n');
         }
         return out.toByteArray();

@@ -61,10 +61,11 @@ public final class SparkSessionFactory {
         String s3LogStore = spark.sparkContext().getConf().get(LOG_STORE_PREFIX + "s3.impl",
                 "Delta's default single-driver log store");
         if (!s3LogStore.equals(S3ConditionalLogStore.class.getName())) {
-            // a context started before ours, or a deployment's choice: say what it means once
-            LOG.warn("Delta commits on s3:// use {}, not {}: unless it locks across drivers (Delta's DynamoDB store "
-                    + "does), two jobs committing one table at the same moment can lose a commit (docs/architecture.md, "
-                    + "\"Commits on S3\")", s3LogStore, S3ConditionalLogStore.class.getSimpleName());
+            // a context started before ours, or a deployment's choice: say what it means
+            LOG.warn("Delta commits on s3:// use {}, not {}: unless it locks across drivers (Delta's DynamoDB "
+                    + "store does), two jobs committing one table at the same moment can lose a commit "
+                    + "(docs/architecture.md, \"Commits on S3\")", s3LogStore,
+                    S3ConditionalLogStore.class.getSimpleName());
         }
         return spark;
     }
@@ -82,8 +83,8 @@ public final class SparkSessionFactory {
         // as "no table", the jobs would start an existing table afresh. Delta 3.3's default, pinned here (releases
         // before mid-2024 had no such flag and answered "no table"); DeltaTablesTest
         conf.put("spark.databricks.delta.isDeltaTable.throwOnError", "true");
-        // a Delta commit on S3 is a conditional PUT, so two drivers cannot both write one version (S3ConditionalLogStore);
-        // read once, when the Spark context starts
+        // a Delta commit on S3 is a conditional PUT, so two drivers cannot both write one version
+        // (S3ConditionalLogStore); read once, when the Spark context starts
         for (String scheme : List.of("s3", "s3a")) {
             conf.put(LOG_STORE_PREFIX + scheme + ".impl", S3ConditionalLogStore.class.getName());
         }

@@ -1,11 +1,24 @@
 package org.canvaslake.common.delta;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.util.List;
 
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.canvaslake.common.delta.S3ConditionalLogStore.ClientSettings;
 import org.canvaslake.common.delta.S3ConditionalLogStore.Refusal;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.sun.net.httpserver.HttpServer;
 
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
@@ -72,6 +85,56 @@ class S3ConditionalLogStoreTest {
 
         assertThat(ClientSettings.of(new Configuration(false), "lake").encrypt(PutObjectRequest.builder()).build()
                 .serverSideEncryption()).isNull();
+    }
+
+    @Test
+    void aStoreWithoutConditionalPutsGetsDeltasOwnWriteEachActionOnItsLine(@TempDir java.nio.file.Path dir)
+            throws Exception {
+        // an S3-compatible server that answers every request 501 NotImplemented, and s3:// mapped onto local files
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", exchange -> {
+            byte[] error = ("<Error><Code>NotImplemented</Code><Message>A header you provided implies functionality "
+                    + "that is not implemented</Message></Error>").getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/xml");
+            exchange.sendResponseHeaders(501, error.length);
+            exchange.getResponseBody().write(error);
+            exchange.close();
+        });
+        server.start();
+        try {
+            Configuration conf = new Configuration(false);
+            conf.set("fs.s3.impl", LocalFilesAsS3.class.getName());
+            conf.setBoolean("fs.s3.impl.disable.cache", true);
+            conf.set("fs.s3a.endpoint", "http://127.0.0.1:" + server.getAddress().getPort());
+            conf.set("fs.s3a.path.style.access", "true");
+            conf.set("fs.s3a.access.key", "test");
+            conf.set("fs.s3a.secret.key", "test");
+            S3ConditionalLogStore store = new S3ConditionalLogStore(conf);
+            Path version = new Path("s3://no-conditional-puts" + dir.toAbsolutePath() + "/_delta_log/"
+                    + "00000000000000000000.json");
+
+            store.write(version, List.of("{\"a\":1}", "{\"b\":2}").iterator(), false, conf);
+
+            assertThat(Files.readString(dir.resolve("_delta_log/00000000000000000000.json")))
+                    .isEqualTo("{\"a\":1}\n{\"b\":2}\n");
+            // Delta's own store still refuses a version that is there (within this driver)
+            assertThatThrownBy(() -> store.write(version, List.of("{\"c\":3}").iterator(), false, conf))
+                    .isInstanceOf(FileAlreadyExistsException.class);
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    /** {@code s3://<bucket>/<absolute local path>} as that local file, for Delta's own store to write through. */
+    public static final class LocalFilesAsS3 extends RawLocalFileSystem {
+        @Override
+        public URI getUri() {
+            return URI.create("s3://no-conditional-puts/");
+        }
+
+        @Override
+        protected void checkPath(Path path) {
+        }
     }
 
     private static S3Exception error(int status, String code) {
