@@ -80,7 +80,10 @@ public class S3ConditionalLogStore extends S3SingleDriverLogStore {
         byte[] body = bytes(lines);
         String key = uri.getPath().startsWith("/") ? uri.getPath().substring(1) : uri.getPath();
         ClientSettings settings = ClientSettings.of(hadoopConf, bucket);
-        S3Client client = CLIENTS.computeIfAbsent(settings, ClientSettings::client);
+        S3Client client = CLIENTS.computeIfAbsent(settings, first -> {
+            LOG.info("Delta commits on s3://{}/ are conditional PUTs ({})", bucket, first);
+            return first.client();
+        });
         for (int attempt = 1; ; attempt++) {
             try {
                 client.putObject(settings.encrypt(PutObjectRequest.builder().bucket(bucket).key(key).ifNoneMatch("*"))

@@ -27,7 +27,7 @@ import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 
 /**
  * What {@link S3ConditionalLogStore} makes of S3's answers and of S3A's settings. Its PUTs against a real S3 API
- * (S3Proxy) are proven in the tests module ({@code ConditionalCommitsTest}, the S3 lake and fault tests).
+ * (S3Proxy) are proven in the tests module ({@code S3LakeTest}'s commit cases, and the S3 fault tests).
  */
 class S3ConditionalLogStoreTest {
 
