@@ -58,7 +58,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  * The lake on S3, as in production: the lander writes raw objects to a bucket through the AWS SDK, and the events,
  * canvas, product, report and dap jobs read and write there through Hadoop's S3A (hadoop-aws, which spark-submit adds
  * with --packages), with an {@code s3://} lake location. The bucket is {@link S3ProxyServer}'s. The tables must equal
- * those the same input gives in a local lake.
+ * those the same input gives in a local lake. Delta's commits there are conditional PUTs ({@code S3ConditionalLogStore},
+ * its cases at the end): two drivers committing one version both keep their rows.
  */
 @ExtendWith(SparkTest.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -248,7 +249,6 @@ class S3LakeTest {
         FileSystem.get(URI.create(lake.root()), spark.sparkContext().hadoopConfiguration()).close();
     }
 
-    /** Generated messages in batches of {@code size}, as the lander gets them from SQS. */
     // ---------------------------------------------------------------- commits on S3
     // Two writers, one Delta table on S3, one version: the second commit must not replace the first. Delta's default
     // S3 log store checks that the version file is absent and then writes it, so between two Spark drivers (the events
@@ -330,6 +330,7 @@ class S3LakeTest {
         return s3.getObjectAsBytes(r -> r.bucket(BUCKET).key(key)).asUtf8String();
     }
 
+    /** Generated messages in batches of {@code size}, as the lander gets them from SQS. */
     static List<List<LiveEventMessage>> batches(LiveEventGenerator generator, int count, int size) {
         List<LiveEventMessage> messages = generator.list(count).stream().map(m -> new LiveEventMessage(m.messageId(),
                 m.receivedAt(), m.attributes(), m.body())).toList();
