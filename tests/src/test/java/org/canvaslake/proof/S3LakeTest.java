@@ -58,8 +58,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  * The lake on S3, as in production: the lander writes raw objects to a bucket through the AWS SDK, and the events,
  * canvas, product, report and dap jobs read and write there through Hadoop's S3A (hadoop-aws, which spark-submit adds
  * with --packages), with an {@code s3://} lake location. The bucket is {@link S3ProxyServer}'s. The tables must equal
- * those the same input gives in a local lake. Delta's commits there are conditional PUTs ({@code S3ConditionalLogStore},
- * its cases at the end): two drivers committing one version both keep their rows.
+ * those the same input gives in a local lake. Delta's commits there are conditional PUTs
+ * ({@code S3ConditionalLogStore}, its cases at the end): two drivers committing one version both keep their rows.
  */
 @ExtendWith(SparkTest.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
