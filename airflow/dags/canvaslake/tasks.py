@@ -23,6 +23,8 @@ EMR_SPARK_SUBMIT_PARAMETERS = " ".join([
     "--conf spark.jars=/usr/share/aws/delta/lib/delta-spark.jar,/usr/share/aws/delta/lib/delta-storage.jar",
     "--conf spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension",
     "--conf spark.sql.catalog.spark_catalog=org.apache.spark.sql.delta.catalog.DeltaCatalog",
+    # Delta's commits on S3 as conditional PUTs, so two jobs cannot replace each other's (docs/architecture.md)
+    "--conf spark.delta.logStore.s3.impl=org.canvaslake.common.delta.S3ConditionalLogStore",
     "--conf spark.sql.catalogImplementation=hive",
     "--conf spark.hadoop.hive.metastore.client.factory.class="
     "com.amazonaws.glue.catalog.metastore.AWSGlueDataCatalogHiveClientFactory",
