@@ -3,6 +3,7 @@ package org.canvaslake.proof;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 
+import org.canvaslake.common.delta.S3ConditionalLogStore;
 import org.canvaslake.proof.FaultyS3AFileSystem.Kind;
 
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -40,7 +41,8 @@ public final class FaultyS3Puts implements ExecutionInterceptor {
 
     @Override
     public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
-        if (!(context.request() instanceof PutObjectRequest put) || put.ifNoneMatch() == null) {
+        if (!(context.request() instanceof PutObjectRequest put) || put.overrideConfiguration()
+                .map(o -> o.headers().get(S3ConditionalLogStore.IF_NONE_MATCH)).isEmpty()) {
             return;
         }
         String path = "s3://" + put.bucket() + "/" + put.key();

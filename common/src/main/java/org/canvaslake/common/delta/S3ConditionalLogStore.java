@@ -59,6 +59,11 @@ public class S3ConditionalLogStore extends S3SingleDriverLogStore {
     private static final Logger LOG = LoggerFactory.getLogger(S3ConditionalLogStore.class);
     /** S3's answer when a conditional PUT of the same key ran at the same moment: try again, the key decides. */
     private static final int CONFLICT_ATTEMPTS = 4;
+    /**
+     * Set as a header rather than through the request's {@code ifNoneMatch} (SDK 2.27, August 2024): on Glue and EMR
+     * the platform's own AWS SDK comes first on the classpath, and an older one would fail every commit.
+     */
+    public static final String IF_NONE_MATCH = "If-None-Match";
     private static final Map<ClientSettings, S3Client> CLIENTS = new ConcurrentHashMap<>();
     private static final Set<String> WITHOUT_CONDITIONAL_PUT = ConcurrentHashMap.newKeySet();
 
@@ -86,8 +91,9 @@ public class S3ConditionalLogStore extends S3SingleDriverLogStore {
         });
         for (int attempt = 1; ; attempt++) {
             try {
-                client.putObject(settings.encrypt(PutObjectRequest.builder().bucket(bucket).key(key).ifNoneMatch("*"))
-                        .build(), RequestBody.fromBytes(body));
+                client.putObject(settings.encrypt(PutObjectRequest.builder().bucket(bucket).key(key)
+                        .overrideConfiguration(o -> o.putHeader(IF_NONE_MATCH, "*"))).build(),
+                        RequestBody.fromBytes(body));
                 return;
             } catch (S3Exception e) {
                 switch (Refusal.of(e)) {
@@ -228,7 +234,12 @@ public class S3ConditionalLogStore extends S3SingleDriverLogStore {
             if (endpoint != null) {
                 builder.endpointOverride(URI.create(endpoint)).region(Region.of(region == null ? "us-east-1" : region));
             } else {
-                builder.region(region != null ? Region.of(region) : defaultRegion()).crossRegionAccessEnabled(true);
+                builder.region(region != null ? Region.of(region) : defaultRegion());
+                try {
+                    builder.crossRegionAccessEnabled(true);
+                } catch (NoSuchMethodError olderSdk) {
+                    // an SDK from before cross-region access (mid-2023): the bucket must be in the job's region
+                }
             }
             return builder.build();
         }
