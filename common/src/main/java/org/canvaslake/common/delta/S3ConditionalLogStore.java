@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -198,6 +199,10 @@ public class S3ConditionalLogStore extends S3SingleDriverLogStore {
     record ClientSettings(String endpoint, String region, boolean pathStyle, String accessKey, String secretKey,
                           String sessionToken, String encryption, String encryptionKey) {
 
+        /** s3.amazonaws.com, s3.eu-west-1.amazonaws.com, s3-eu-west-1.amazonaws.com, and China's. */
+        private static final Pattern PUBLIC_AWS_ENDPOINT =
+                Pattern.compile("s3([.-][a-z0-9-]+)?\\.amazonaws\\.com(\\.cn)?");
+
         static ClientSettings of(Configuration conf, String bucket) {
             String endpoint = s3a(conf, bucket, "endpoint");
             if (endpoint != null && !endpoint.contains("://")) {
@@ -205,8 +210,9 @@ public class S3ConditionalLogStore extends S3SingleDriverLogStore {
                 endpoint = (conf.getBoolean("fs.s3a.connection.ssl.enabled", true) ? "https://" : "http://")
                         + endpoint;
             }
-            if (endpoint != null && endpoint.contains(".amazonaws.com")) {
-                endpoint = null; // AWS itself: the region picks the endpoint
+            String host = endpoint == null ? null : URI.create(endpoint).getHost();
+            if (host != null && PUBLIC_AWS_ENDPOINT.matcher(host).matches()) {
+                endpoint = null; // S3's public endpoint: the region picks it (a VPC or FIPS endpoint is kept)
             }
             String encryption = s3a(conf, bucket, "encryption.algorithm");
             String encryptionKey = s3a(conf, bucket, "encryption.key");
@@ -250,8 +256,7 @@ public class S3ConditionalLogStore extends S3SingleDriverLogStore {
             }
             return StaticCredentialsProvider.create(sessionToken == null
                     ? AwsBasicCredentials.create(accessKey, secretKey)
-                    : AwsSessionCredentials.create(accessKey, secretKey,
-                            sessionToken));
+                    : AwsSessionCredentials.create(accessKey, secretKey, sessionToken));
         }
 
         private static Region defaultRegion() {

@@ -64,6 +64,12 @@ class S3ConditionalLogStoreTest {
         assertThat(b.region()).isEqualTo("eu-west-1");
         assertThat(b.accessKey()).as("a blank per-bucket value falls back to the shared one").isEqualTo("AKIA-shared");
 
+        conf.set("fs.s3a.bucket.lake-c.endpoint", "https://bucket.vpce-0a1b2c3d-4e5f.s3.us-east-1.vpce.amazonaws.com");
+        assertThat(ClientSettings.of(conf, "lake-c").endpoint()).as("a VPC endpoint is where S3 is reached from here")
+                .isEqualTo("https://bucket.vpce-0a1b2c3d-4e5f.s3.us-east-1.vpce.amazonaws.com");
+        conf.set("fs.s3a.bucket.lake-d.endpoint", "s3.amazonaws.com");
+        assertThat(ClientSettings.of(conf, "lake-d").endpoint()).isNull();
+
         ClientSettings none = ClientSettings.of(new Configuration(false), "lake");
         assertThat(none.endpoint()).isNull();
         assertThat(none.accessKey()).as("the SDK's chain: the job's role on Glue and EMR").isNull();
