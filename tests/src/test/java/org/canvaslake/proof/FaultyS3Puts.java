@@ -1,5 +1,6 @@
 package org.canvaslake.proof;
 
+import java.io.IOException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 
@@ -26,12 +27,20 @@ public final class FaultyS3Puts implements ExecutionInterceptor {
     private static final ExecutionAttribute<String> LANDS_THEN_FAILS = new ExecutionAttribute<>("canvaslake.fault");
     private static final AtomicReference<Race> RACE = new AtomicReference<>();
 
-    private record Race(Pattern key, Runnable otherWriter) {
+    private record Race(Pattern key, Runnable otherWriter, boolean connectionBreaks) {
     }
 
     /** Once: just before the next conditional PUT to a path matching {@code regex}, runs {@code otherWriter}. */
     static void beforeConditionalPut(String regex, Runnable otherWriter) {
-        RACE.set(new Race(Pattern.compile(regex), otherWriter));
+        RACE.set(new Race(Pattern.compile(regex), otherWriter, false));
+    }
+
+    /**
+     * As {@link #beforeConditionalPut}, and then that PUT gets no answer: its connection breaks (as when a store
+     * refuses before reading the body and closes the connection on the writer).
+     */
+    static void beforeConditionalPutThatGetsNoAnswer(String regex, Runnable otherWriter) {
+        RACE.set(new Race(Pattern.compile(regex), otherWriter, true));
     }
 
     /** Whether a race set up by {@link #beforeConditionalPut} is still waiting for its PUT. */
@@ -49,6 +58,10 @@ public final class FaultyS3Puts implements ExecutionInterceptor {
         Race race = RACE.get();
         if (race != null && race.key().matcher(path).find() && RACE.compareAndSet(race, null)) {
             race.otherWriter().run();
+            if (race.connectionBreaks()) {
+                throw SdkClientException.builder().message("Injected: the connection broke writing " + path)
+                        .cause(new IOException("Error writing request body to server")).build();
+            }
         }
         Kind kind = FaultyS3AFileSystem.strikesPut(path);
         if (kind == Kind.FAIL) {

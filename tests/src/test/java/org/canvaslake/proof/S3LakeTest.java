@@ -277,6 +277,13 @@ class S3LakeTest {
         store.write(path(retried), List.of("{\"mine\":2}").iterator(), false, conf);
         assertThat(read(retried)).isEqualTo("{\"mine\":2}\n");
 
+        // a PUT that lands and gets no answer (the connection breaks): this commit is there, so it stands
+        String unanswered = "commit-store/_delta_log/00000000000000000003.json";
+        FaultyS3Puts.beforeConditionalPutThatGetsNoAnswer("/commit-store/_delta_log/0{19}3\\.json$",
+                () -> s3.putObject(r -> r.bucket(BUCKET).key(unanswered), RequestBody.fromString("{\"mine\":3}\n")));
+        store.write(path(unanswered), List.of("{\"mine\":3}").iterator(), false, conf);
+        assertThat(read(unanswered)).isEqualTo("{\"mine\":3}\n");
+
         String next = "commit-store/_delta_log/00000000000000000001.json";
         store.write(path(next), List.of("{\"a\":1}", "{\"b\":2}").iterator(), false, conf);
         assertThat(read(next)).as("one action per line, as Delta's own stores write them").isEqualTo(
@@ -293,33 +300,47 @@ class S3LakeTest {
     void whenAnotherDriverCommitsTheSameVersionFirstDeltaCommitsNextAndBothWritersRowsStay(SparkSession spark) {
         String table = "s3://" + BUCKET + "/commit-race/runs";
         spark.range(0, 1).write().format("delta").save(table);
-        // the other driver's row: a Parquet file in the table's folder, and its commit of version 1, PUT at the moment
-        // this driver is about to PUT its own version 1
-        spark.range(100, 101).coalesce(1).write().parquet("s3://" + BUCKET + "/commit-race/scratch");
-        String part = server.keys(BUCKET, "commit-race/scratch/").stream().filter(k -> k.endsWith(".parquet"))
-                .findFirst().orElseThrow();
-        s3.copyObject(r -> r.sourceBucket(BUCKET).sourceKey(part).destinationBucket(BUCKET)
-                .destinationKey("commit-race/runs/other-driver.parquet"));
-        long size = s3.headObject(r -> r.bucket(BUCKET).key("commit-race/runs/other-driver.parquet"))
-                .contentLength();
-        String otherCommit = "{\"commitInfo\":{\"timestamp\":" + System.currentTimeMillis()
-                + ",\"operation\":\"WRITE\",\"operationParameters\":{\"mode\":\"Append\"},"
-                + "\"engineInfo\":\"the other driver\"}}\n"
-                + "{\"add\":{\"path\":\"other-driver.parquet\",\"partitionValues\":{},\"size\":" + size
-                + ",\"modificationTime\":" + System.currentTimeMillis() + ",\"dataChange\":true}}\n";
+        // another driver's commit of version 1, PUT at the moment this driver is about to PUT its own version 1
+        String first = otherDriverCommit(spark, 100);
         FaultyS3Puts.beforeConditionalPut("/commit-race/runs/_delta_log/0{19}1\\.json$", () -> s3.putObject(
                 r -> r.bucket(BUCKET).key("commit-race/runs/_delta_log/00000000000000000001.json"),
-                RequestBody.fromString(otherCommit)));
-
+                RequestBody.fromString(first)));
         spark.range(2, 3).write().format("delta").mode("append").save(table);
-
         assertThat(FaultyS3Puts.raceWaiting()).as("the other driver's commit went in first").isFalse();
+
+        // and when this driver's PUT gets no answer at all (the connection breaks, as when a store refuses before
+        // reading the body): what S3 holds is the other's commit, so it is the same refusal
+        String third = otherDriverCommit(spark, 101);
+        FaultyS3Puts.beforeConditionalPutThatGetsNoAnswer("/commit-race/runs/_delta_log/0{19}3\\.json$",
+                () -> s3.putObject(r -> r.bucket(BUCKET).key("commit-race/runs/_delta_log/00000000000000000003.json"),
+                        RequestBody.fromString(third)));
+        spark.range(4, 5).write().format("delta").mode("append").save(table);
+        assertThat(FaultyS3Puts.raceWaiting()).isFalse();
+
         assertThat(spark.read().format("delta").load(table).orderBy("id").collectAsList()).map(r -> r.getLong(0))
-                .as("both writers' rows").containsExactly(0L, 2L, 100L);
+                .as("both writers' rows").containsExactly(0L, 2L, 4L, 100L, 101L);
         List<Row> history = DeltaTable.forPath(spark, table).history().orderBy("version")
                 .select("version", "engineInfo").collectAsList();
-        assertThat(history).map(r -> r.getLong(0)).containsExactly(0L, 1L, 2L);
-        assertThat(history.get(1).getString(1)).as("version 1 is the other driver's").isEqualTo("the other driver");
+        assertThat(history).map(r -> r.getLong(0)).containsExactly(0L, 1L, 2L, 3L, 4L);
+        assertThat(history).filteredOn(r -> "the other driver".equals(r.getString(1))).map(r -> r.getLong(0))
+                .as("the versions the other driver took").containsExactly(1L, 3L);
+    }
+
+    /** Another driver's append of one row ({@code id}) to commit-race/runs: its Parquet file there, and its commit. */
+    private String otherDriverCommit(SparkSession spark, long id) {
+        String scratch = "commit-race/scratch-" + id;
+        spark.range(id, id + 1).coalesce(1).write().parquet("s3://" + BUCKET + "/" + scratch);
+        String part = server.keys(BUCKET, scratch + "/").stream().filter(k -> k.endsWith(".parquet")).findFirst()
+                .orElseThrow();
+        String file = "other-driver-" + id + ".parquet";
+        s3.copyObject(r -> r.sourceBucket(BUCKET).sourceKey(part).destinationBucket(BUCKET)
+                .destinationKey("commit-race/runs/" + file));
+        long size = s3.headObject(r -> r.bucket(BUCKET).key("commit-race/runs/" + file)).contentLength();
+        return "{\"commitInfo\":{\"timestamp\":" + System.currentTimeMillis()
+                + ",\"operation\":\"WRITE\",\"operationParameters\":{\"mode\":\"Append\"},"
+                + "\"engineInfo\":\"the other driver\"}}\n"
+                + "{\"add\":{\"path\":\"" + file + "\",\"partitionValues\":{},\"size\":" + size
+                + ",\"modificationTime\":" + System.currentTimeMillis() + ",\"dataChange\":true}}\n";
     }
 
     private static org.apache.hadoop.fs.Path path(String key) {

@@ -33,6 +33,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
@@ -126,7 +127,22 @@ public class S3ConditionalLogStore extends S3SingleDriverLogStore {
                     default -> throw new IOException("Cannot write " + path + ": " + e.getMessage(), e);
                 }
             } catch (SdkException e) {
-                throw new IOException("Cannot write " + path + ": " + e.getMessage(), e);
+                if (!(e.getCause() instanceof IOException)) {
+                    throw new IOException("Cannot write " + path + ": " + e.getMessage(), e);
+                }
+                // no answer, past the SDK's retries: the connection broke while writing or reading. A store that
+                // refuses before reading the body (S3Proxy does) closes it on the writer, so the refusal reads as a
+                // broken connection; and a PUT can land with its answer lost. What S3 holds now tells them apart.
+                byte[] there = readBack(client, bucket, key);
+                if (there == null) {
+                    throw new IOException("Cannot write " + path + ": " + e.getMessage(), e);
+                }
+                if (Arrays.equals(there, body)) {
+                    LOG.info("{}: the connection broke, and this commit is there: it stands", path);
+                    return;
+                }
+                throw new FileAlreadyExistsException(path.toString(), null,
+                        "another writer committed this version first (found after the connection broke)");
             }
         }
     }
@@ -138,11 +154,18 @@ public class S3ConditionalLogStore extends S3SingleDriverLogStore {
      * writers' commits never match byte for byte.
      */
     private static boolean landedEarlier(S3Client client, String bucket, String key, byte[] body) throws IOException {
+        return Arrays.equals(readBack(client, bucket, key), body);
+    }
+
+    /** The version file's bytes as S3 holds them now, or null when it is not there. */
+    private static byte[] readBack(S3Client client, String bucket, String key) throws IOException {
         try {
-            return Arrays.equals(client.getObjectAsBytes(r -> r.bucket(bucket).key(key)).asByteArray(), body);
+            return client.getObjectAsBytes(r -> r.bucket(bucket).key(key)).asByteArray();
+        } catch (NoSuchKeyException absent) {
+            return null;
         } catch (SdkException e) {
-            throw new IOException("Cannot read back s3://" + bucket + "/" + key + " after S3 refused its conditional "
-                    + "PUT: " + e.getMessage(), e);
+            throw new IOException("Cannot read back s3://" + bucket + "/" + key + " after its conditional PUT: "
+                    + e.getMessage(), e);
         }
     }
 
