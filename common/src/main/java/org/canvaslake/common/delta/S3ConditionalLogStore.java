@@ -100,13 +100,10 @@ public class S3ConditionalLogStore extends S3SingleDriverLogStore {
             } catch (S3Exception e) {
                 switch (Refusal.of(e)) {
                     case EXISTS -> {
-                        if (landedEarlier(client, bucket, key, body)) {
-                            LOG.info("{}: this commit's own earlier attempt had landed (the SDK retried a PUT whose "
-                                    + "answer was lost); the commit stands", path);
-                            return;
-                        }
-                        throw new FileAlreadyExistsException(path.toString(), null,
-                                "another writer committed this version first (S3 refused the conditional PUT)");
+                        // the SDK retries a PUT whose answer was lost, and the retry is refused because the first
+                        // attempt landed: then the file is this commit
+                        standsOrRefused(path, readBack(client, bucket, key), body, "S3 refused the conditional PUT");
+                        return;
                     }
                     case CONFLICT -> {
                         if (attempt >= CONFLICT_ATTEMPTS) {
@@ -137,24 +134,27 @@ public class S3ConditionalLogStore extends S3SingleDriverLogStore {
                 if (there == null) {
                     throw new IOException("Cannot write " + path + ": " + e.getMessage(), e);
                 }
-                if (Arrays.equals(there, body)) {
-                    LOG.info("{}: the connection broke, and this commit is there: it stands", path);
-                    return;
-                }
-                throw new FileAlreadyExistsException(path.toString(), null,
-                        "another writer committed this version first (found after the connection broke)");
+                standsOrRefused(path, there, body, "found after the connection broke");
+                return;
             }
         }
     }
 
     /**
-     * Whether the version file S3 holds is this very commit: the SDK retries a PUT whose answer was lost, and the
-     * retry is refused because the first attempt landed. Taken for another writer's commit, Delta would commit the
-     * same actions again at the next version, doubling the rows. Delta's commit info carries a transaction id, so two
-     * writers' commits never match byte for byte.
+     * Settles a PUT that was refused or got no answer by the version file S3 holds ({@code there}): when it is this
+     * very commit (an earlier attempt landed), the commit stands; otherwise another writer committed this version
+     * first. Taken for another writer's, this commit's own file would make Delta commit the same actions again at the
+     * next version, doubling the rows. Delta's commit info carries a transaction id, so two writers' commits never
+     * match byte for byte.
      */
-    private static boolean landedEarlier(S3Client client, String bucket, String key, byte[] body) throws IOException {
-        return Arrays.equals(readBack(client, bucket, key), body);
+    private static void standsOrRefused(Path path, byte[] there, byte[] body, String how)
+            throws FileAlreadyExistsException {
+        if (Arrays.equals(there, body)) {
+            LOG.info("{}: this commit is there already ({}): it stands", path, how);
+            return;
+        }
+        throw new FileAlreadyExistsException(path.toString(), null,
+                "another writer committed this version first (" + how + ")");
     }
 
     /** The version file's bytes as S3 holds them now, or null when it is not there. */
