@@ -39,6 +39,7 @@ import org.canvaslake.common.job.JobContext;
 import org.canvaslake.common.job.SparkJob;
 import org.canvaslake.common.lake.Lake;
 import org.canvaslake.common.lake.LakeCatalog;
+import org.canvaslake.common.lake.LakeLease;
 import org.canvaslake.common.report.RunReport;
 import org.canvaslake.common.spark.SparkSessionFactory;
 import org.slf4j.Logger;
@@ -64,6 +65,10 @@ import org.slf4j.LoggerFactory;
 public final class EventsJob extends SparkJob {
 
     private static final Logger LOG = LoggerFactory.getLogger(EventsJob.class);
+
+    /** The lease that keeps events runs on one lake apart ({@link LakeLease}), and the report's unit when it is held. */
+    static final String LEASE = "events";
+    static final String LEASE_UNIT = "events (lease held by another run)";
 
     /** Crash point between the data and the ledger (see {@link CrashPoints}). */
     public static final String CRASH_BEFORE_LEDGER = "events.before_ledger";
@@ -152,6 +157,29 @@ public final class EventsJob extends SparkJob {
     }
 
     void run(SparkSession spark, Lake lake, EventsOptions options, RunReport report) throws Exception {
+        LakeLease lease;
+        try {
+            lease = LakeLease.acquire(spark.sparkContext().hadoopConfiguration(), lake, LEASE, report.runId(),
+                    name(), options.lease());
+        } catch (LakeLease.HeldException e) {
+            LOG.error("events: {}", e.getMessage());
+            report.fail(LEASE_UNIT, e.getMessage() + " This run read and wrote nothing: the run holding the lease, or"
+                    + " the next run after it, compacts the new objects.");
+            return;
+        }
+        try (lease) {
+            LOG.info("events: lease {}", lease.describe());
+            if (!lease.held() && !options.lease().isZero()) {
+                report.note("No lease kept this run apart from other events runs on the lake ("
+                        + lease.describe() + "): two runs at once are found afterwards only. "
+                        + OverlappingRuns.ONE_AT_A_TIME);
+            }
+            run(spark, lake, options, report, lease);
+        }
+    }
+
+    private void run(SparkSession spark, Lake lake, EventsOptions options, RunReport report, LakeLease lease)
+            throws Exception {
         long started = System.nanoTime();
         RawObjectStore store = new RawObjectStore(spark.sparkContext().hadoopConfiguration());
         EventsLedger ledger = new EventsLedger(spark, lake);
@@ -195,7 +223,7 @@ public final class EventsJob extends SparkJob {
                 LOG.info("events: batch {} of {}: {} objects, {} MB", i + 1, batches.size(), batch.size(),
                         mb(RunBatches.bytes(batch)));
             }
-            if (!runBatch(spark, lake, options, report, store, ledger, batch, rebuilt, runDates)) {
+            if (!runBatch(spark, lake, options, report, store, ledger, batch, rebuilt, runDates, lease)) {
                 if (i + 1 < batches.size()) {
                     int left = batches.subList(i + 1, batches.size()).stream().mapToInt(List::size).sum();
                     report.note("The run stopped at batch " + (i + 1) + " of " + batches.size() + ": " + left
@@ -208,6 +236,7 @@ public final class EventsJob extends SparkJob {
         Instant now = Instant.now();
         // a rebuild writes whole files: nothing to pack
         if (!options.full() && TableOptimize.due(options.optimize(), lastRecorded, now)) {
+            lease.ensureHeld();
             long optimizeStart = System.nanoTime();
             TableOptimize.run(spark, lake, options.targetFileBytes(), TableOptimize.since(runDates, now), report);
             report.counter(STEP_MS + "optimize", ms(optimizeStart));
@@ -223,7 +252,7 @@ public final class EventsJob extends SparkJob {
      */
     private boolean runBatch(SparkSession spark, Lake lake, EventsOptions options, RunReport report,
                              RawObjectStore store, EventsLedger ledger, List<RawObject> batch, Set<String> rebuilt,
-                             List<String> runDates)
+                             List<String> runDates, LakeLease lease)
             throws InterruptedException {
         boolean firstOfRebuild = options.full() && rebuilt.isEmpty();
         String what = report.counter("batches") > 1 ? "batch" : "run";
@@ -272,7 +301,7 @@ public final class EventsJob extends SparkJob {
                     quarantined, table -> options.full() && !rebuilt.contains(table)
                             ? EventSink.Mode.REBUILD : EventSink.Mode.INCREMENTAL);
             CrashPoints.check(CRASH_BEFORE_TABLES);
-            boolean allWritten = writeAll(writes, options.writeThreads(), report);
+            boolean allWritten = writeAll(writes, options.writeThreads(), report, lease);
             if (!allWritten) {
                 report.note("The ledger was not updated for the objects of this " + what
                         + ": they are read again next run.");
@@ -290,6 +319,7 @@ public final class EventsJob extends SparkJob {
             summary.names().values().forEach(n -> batchDates.addAll(n.dates().keySet()));
             EventsLedger.Recorded recorded;
             try {
+                lease.ensureHeld();
                 recorded = ledger.record(done, report.runId(), firstOfRebuild);
             } catch (Exception e) {
                 // Exception, not RuntimeException: Delta throws Hadoop's IOExceptions undeclared
@@ -496,12 +526,13 @@ public final class EventsJob extends SparkJob {
      * time. The live stream commits before any per-type table, and when it fails no per-type table is written: what
      * {@link StoredEvents} relies on.
      */
-    private boolean writeAll(List<TableWrite> writes, int threads, RunReport report) throws InterruptedException {
+    private boolean writeAll(List<TableWrite> writes, int threads, RunReport report, LakeLease lease)
+            throws InterruptedException {
         List<TableWrite> first = writes.stream().filter(w -> w.table().equals(LiveStreamTable.NAME)
                 || w.table().equals(QuarantineTable.NAME)).toList();
         List<TableWrite> typed = writes.stream().filter(w -> !first.contains(w)).toList();
         long start = System.nanoTime();
-        boolean firstWritten = writeEach(first, threads, report);
+        boolean firstWritten = writeEach(first, threads, report, lease);
         report.counter(STEP_MS + "live_stream_and_quarantine", ms(start));
         if (!firstWritten) {
             typed.forEach(w -> report.note(w.table() + " was not written: the per-type tables are written only after "
@@ -509,12 +540,13 @@ public final class EventsJob extends SparkJob {
             return false;
         }
         start = System.nanoTime();
-        boolean typedWritten = writeEach(typed, threads, report);
+        boolean typedWritten = writeEach(typed, threads, report, lease);
         report.counter(STEP_MS + "per_type_tables", ms(start));
         return typedWritten;
     }
 
-    private boolean writeEach(List<TableWrite> writes, int threads, RunReport report) throws InterruptedException {
+    private boolean writeEach(List<TableWrite> writes, int threads, RunReport report, LakeLease lease)
+            throws InterruptedException {
         if (writes.isEmpty()) {
             return true;
         }
@@ -530,6 +562,8 @@ public final class EventsJob extends SparkJob {
                 futures.put(w, pool.submit(() -> {
                     // a writer queued behind a crashed one would have died with the process
                     CrashPoints.stopIfCrashed();
+                    // a run that may have lost its lease to another does not commit
+                    lease.ensureHeld();
                     long start = System.nanoTime();
                     EventSink.Outcome o = w.write().call();
                     // this table committed, others maybe not yet, the ledger certainly not

@@ -15,9 +15,9 @@ import org.canvaslake.common.lake.Lake;
 /**
  * Two events runs on one lake at the same time, found after the fact. Each run takes the raw objects the ledger does
  * not hold yet and asks the live stream which of their events it holds; when a second run asks before the first has
- * committed, both append the same events. The deployments keep to one run at a time (the DAG's
- * {@code max_active_runs=1}, the Glue jobs' {@code MaxConcurrentRuns: 1}), but a run started by hand beside a
- * scheduled one is not stopped by either. The ledger shows it: the run that records its objects after the other
+ * committed, both append the same events. The lake's events lease ({@code LakeLease}, taken by every run first)
+ * keeps that from happening; this is what is left when there is no lease ({@code --lease-minutes 0}, a lake on
+ * storage that gives none, an S3-compatible store without conditional PUTs). The ledger shows it: the run that records its objects after the other
  * finds them recorded by that run ({@link EventsLedger.Recorded#alsoRecordedBy()}), or its ledger commit fails on
  * the other's (a Delta conflict, as when both create the ledger). Then the tables this run wrote are counted for
  * events held more than once in the dates it wrote, and the run fails naming them and the mend, or, when the run
@@ -28,8 +28,10 @@ final class OverlappingRuns {
     /** The unit the run report names for a failure of this kind. */
     static final String UNIT = "events (two runs at once)";
 
-    private static final String ONE_AT_A_TIME = "Keep to one events run per lake at a time: the DAG's max_active_runs=1"
-            + " and the Glue job's MaxConcurrentRuns=1 do, a run started by hand beside a scheduled one does not.";
+    static final String ONE_AT_A_TIME = "Keep to one events run per lake at a time: the lake's events lease does"
+            + " (see --lease-minutes); without it (turned off, or a lake whose storage gives none) the DAG's"
+            + " max_active_runs=1 and the Glue job's MaxConcurrentRuns=1 keep the scheduled runs apart, but nothing"
+            + " stops a run started by hand beside a scheduled one.";
 
     private OverlappingRuns() {
     }

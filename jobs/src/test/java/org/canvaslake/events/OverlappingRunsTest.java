@@ -26,8 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two events runs on one lake at the same time, over the same new raw objects: one run is held at a point of its
- * own (through {@link CrashPoints#onReach}) while the other runs from start to end in this JVM, then goes on. Where
- * the held run stood decides whether events doubled; the run that records its objects last must say which.
+ * own (through {@link CrashPoints#onReach}) while the other runs from start to end in this JVM, then goes on. With the
+ * lake's lease (the default) the other run is refused at once. Without it ({@code --lease-minutes 0}, or a lake whose
+ * storage gives no lease) where the held run stood decides whether events doubled, and the run that records its
+ * objects last must say which.
  */
 @ExtendWith(SparkTest.class)
 class OverlappingRunsTest {
@@ -48,7 +50,7 @@ class OverlappingRunsTest {
     void aRunThatWroteEventsAnotherRunHadWrittenMeanwhileFailsNamingTheTablesAndFullMendsThem(SparkSession spark,
             @TempDir Path dir) throws Exception {
         Path lake = lakeWithNewObjects(spark, dir);
-        Overlap overlap = overlap(spark, lake, EventsJob.CRASH_BEFORE_TABLES);
+        Overlap overlap = overlap(spark, lake, EventsJob.CRASH_BEFORE_TABLES, NO_LEASE);
 
         assertThat(overlap.first().failures()).as("the run that ran through").isEmpty();
         assertThat(overlap.held().failures()).singleElement().satisfies(f -> {
@@ -78,7 +80,7 @@ class OverlappingRunsTest {
     void aRunWhoseEventsTheOtherRunFoundStoredSucceedsWithANote(SparkSession spark, @TempDir Path dir)
             throws Exception {
         Path lake = lakeWithNewObjects(spark, dir);
-        Overlap overlap = overlap(spark, lake, EventsJob.CRASH_BEFORE_LEDGER);
+        Overlap overlap = overlap(spark, lake, EventsJob.CRASH_BEFORE_LEDGER, NO_LEASE);
 
         assertThat(overlap.first().failures()).isEmpty();
         assertThat(overlap.first().tableCount(LiveStreamTable.NAME, "inserted")).as("found them all stored").isZero();
@@ -87,6 +89,33 @@ class OverlappingRunsTest {
                 "nothing needs mending"));
         assertThat(table(spark, lake, LiveStreamTable.NAME).count())
                 .isEqualTo(table(spark, lake, LiveStreamTable.NAME).select("event_id").distinct().count());
+    }
+
+    /**
+     * With the lease: the run started while the other is held (after planning, where without it both would append
+     * the same events) is refused at once, naming the holder, and writes nothing; the held run then finishes alone,
+     * nothing doubles, and the lease is given back for the next run.
+     */
+    @Test
+    void withTheLeaseTheSecondRunIsRefusedAtOnceAndNothingDoubles(SparkSession spark, @TempDir Path dir)
+            throws Exception {
+        Path lake = lakeWithNewObjects(spark, dir);
+        long before = table(spark, lake, LiveStreamTable.NAME).count();
+        Overlap overlap = overlap(spark, lake, EventsJob.CRASH_BEFORE_TABLES);
+
+        assertThat(overlap.first().failures()).singleElement().satisfies(f -> {
+            assertThat(f.unit()).isEqualTo(EventsJob.LEASE_UNIT);
+            assertThat(f.message()).contains("run " + overlap.held().runId(), "read and wrote nothing");
+        });
+        assertThat(overlap.first().counter("raw_objects")).as("it did not even list").isZero();
+        assertThat(overlap.held().failures()).isEmpty();
+        long rows = table(spark, lake, LiveStreamTable.NAME).count();
+        assertThat(rows).as("the new events, once").isGreaterThan(before)
+                .isEqualTo(table(spark, lake, LiveStreamTable.NAME).select("event_id").distinct().count());
+
+        RunReport next = run(spark, lake);
+        assertThat(next.failures()).isEmpty();
+        assertThat(next.counter("raw_objects")).as("nothing left to read").isZero();
     }
 
     /**
@@ -125,7 +154,9 @@ class OverlappingRunsTest {
     private record Overlap(RunReport first, RunReport held) {
     }
 
-    private static Overlap overlap(SparkSession spark, Path lake, String holdAt) throws Exception {
+    private static final String[] NO_LEASE = {"--lease-minutes", "0"};
+
+    private static Overlap overlap(SparkSession spark, Path lake, String holdAt, String... args) throws Exception {
         CountDownLatch holding = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         AtomicBoolean firstToArrive = new AtomicBoolean(true);
@@ -141,9 +172,9 @@ class OverlappingRunsTest {
         });
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
-            Future<RunReport> held = pool.submit(() -> run(spark, lake));
+            Future<RunReport> held = pool.submit(() -> run(spark, lake, args));
             assertThat(holding.await(5, TimeUnit.MINUTES)).as("the held run reached " + holdAt).isTrue();
-            RunReport first = run(spark, lake);
+            RunReport first = run(spark, lake, args);
             release.countDown();
             return new Overlap(first, held.get(5, TimeUnit.MINUTES));
         } finally {

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 
-import org.canvaslake.common.delta.S3ConditionalLogStore;
+import org.canvaslake.common.s3.S3Conditional;
 import org.canvaslake.proof.FaultyS3AFileSystem.Kind;
 
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -19,8 +19,8 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  * the SDK ({@code S3ConditionalLogStore}), not through the file system {@link FaultyS3AFileSystem} wraps; this
  * interceptor gives those PUTs the same armed fault (refused, or landed with its answer lost), and lets a test put
  * another writer's commit in just before one ({@link #beforeConditionalPut}). Registered for every SDK client of the
- * tests' JVMs by {@code software/amazon/awssdk/global/handlers/execution.interceptors}; it touches conditional PUTs
- * only, so the lander's writes and the tests' own S3 clients pass untouched.
+ * tests' JVMs by {@code software/amazon/awssdk/global/handlers/execution.interceptors}; it touches Delta's conditional
+ * PUTs only, so the lander's writes and the tests' own S3 clients pass untouched.
  */
 public final class FaultyS3Puts implements ExecutionInterceptor {
 
@@ -51,10 +51,13 @@ public final class FaultyS3Puts implements ExecutionInterceptor {
     @Override
     public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
         if (!(context.request() instanceof PutObjectRequest put) || put.overrideConfiguration()
-                .map(o -> o.headers().get(S3ConditionalLogStore.IF_NONE_MATCH)).isEmpty()) {
+                .map(o -> o.headers().get(S3Conditional.IF_NONE_MATCH)).isEmpty()) {
             return;
         }
         String path = "s3://" + put.bucket() + "/" + put.key();
+        if (!path.contains("/_delta_log/")) {
+            return; // a lease (LakeLease), not a commit
+        }
         Race race = RACE.get();
         if (race != null && race.key().matcher(path).find() && RACE.compareAndSet(race, null)) {
             race.otherWriter().run();

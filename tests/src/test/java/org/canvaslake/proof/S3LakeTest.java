@@ -9,6 +9,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,6 +28,7 @@ import org.canvaslake.common.cli.Options;
 import org.canvaslake.common.delta.DeltaTables;
 import org.canvaslake.common.delta.S3ConditionalLogStore;
 import org.canvaslake.common.lake.Lake;
+import org.canvaslake.common.lake.LakeLease;
 import org.canvaslake.common.job.SparkJob;
 import org.canvaslake.common.report.RunReport;
 import org.canvaslake.common.testing.SparkTest;
@@ -324,6 +326,74 @@ class S3LakeTest {
         assertThat(history).map(r -> r.getLong(0)).containsExactly(0L, 1L, 2L, 3L, 4L);
         assertThat(history).filteredOn(r -> "the other driver".equals(r.getString(1))).map(r -> r.getLong(0))
                 .as("the versions the other driver took").containsExactly(1L, 3L);
+    }
+
+    // Two events runs at once on one lake (one started by hand beside the scheduled one) would append the same events
+    // twice. The run takes the lake's events lease first (LakeLease): on S3 an object created with If-None-Match: *,
+    // renewed with If-Match on the version it wrote, taken over with If-Match once it has expired.
+
+    @Test
+    void anS3LeaseIsOneRunsAtATimeExpiresWhenItsRunDiedAndIsLostWhenTakenOver(SparkSession spark) throws Exception {
+        Configuration conf = spark.sessionState().newHadoopConf();
+        Lake lake = Lake.at("s3://" + BUCKET + "/lease-lake");
+        String key = "lease-lake/" + LakeLease.FOLDER + "/events.json";
+        Duration brief = Duration.ofSeconds(2);
+
+        try (LakeLease first = LakeLease.acquire(conf, lake, "events", "run-1", "events", brief)) {
+            assertThat(first.held()).isTrue();
+            String written = read(key);
+            assertThat(written).contains("\"run_id\":\"run-1\"", "\"until\"");
+            assertThatThrownBy(() -> LakeLease.acquire(conf, lake, "events", "run-2", "events", brief))
+                    .isInstanceOf(LakeLease.HeldException.class).hasMessageContaining("run run-1 (events)")
+                    .hasMessageContaining("s3://" + BUCKET + "/" + key);
+            // renewed every half second: its expiry moves on, and it stays held past its first expiry
+            Thread.sleep(2_500);
+            assertThat(read(key)).contains("run-1").isNotEqualTo(written);
+            first.ensureHeld();
+        }
+        assertThat(keys("lease-lake/")).as("given back").isEmpty();
+
+        // a run that died left its lease behind: it blocks until it expires, then the next run takes it over
+        String dead = "{\"run_id\":\"run-dead\",\"job\":\"events\",\"host\":\"gone\",\"pid\":1,"
+                + "\"since\":\"2026-01-01T00:00:00Z\",\"until\":\"%s\",\"token\":\"t-dead\"}";
+        s3.putObject(r -> r.bucket(BUCKET).key(key), RequestBody.fromString(dead.formatted(Instant.now()
+                .plusSeconds(60))));
+        assertThatThrownBy(() -> LakeLease.acquire(conf, lake, "events", "run-3", "events", brief))
+                .isInstanceOf(LakeLease.HeldException.class).hasMessageContaining("run run-dead");
+        s3.putObject(r -> r.bucket(BUCKET).key(key), RequestBody.fromString(dead.formatted(Instant.now()
+                .minusSeconds(1))));
+        try (LakeLease taken = LakeLease.acquire(conf, lake, "events", "run-3", "events", brief)) {
+            assertThat(read(key)).contains("run-3");
+            // and then another run takes it from this one (as if this run had stalled past its expiry): the next
+            // renewal is refused (If-Match on the version this run wrote), and the run must not commit any more
+            String other = dead.formatted(Instant.now().plusSeconds(60)).replace("run-dead", "run-4");
+            s3.putObject(r -> r.bucket(BUCKET).key(key), RequestBody.fromString(other));
+            Thread.sleep(1_500);
+            assertThatThrownBy(taken::ensureHeld).isInstanceOf(LakeLease.LostException.class)
+                    .hasMessageContaining("lost the lease");
+        }
+        assertThat(read(key)).as("the run that lost it leaves the other's lease alone").contains("run-4");
+        s3.deleteObject(r -> r.bucket(BUCKET).key(key));
+    }
+
+    @Test
+    void anEventsRunWhoseLeaseAnotherRunHoldsStopsAtOnceWritesNothingAndTheNextRunGoesOn(SparkSession spark)
+            throws Exception {
+        Lake lake = Lake.at("s3://" + BUCKET + "/leased");
+        new BatchLander(S3ObjectStore.at(lake.root(), s3)).land(batches(new LiveEventGenerator(
+                Institution.generate(9, Institution.Size.TEST), 9), 30, 10).get(0));
+        Configuration conf = spark.sessionState().newHadoopConf();
+        try (LakeLease other = LakeLease.acquire(conf, lake, "events", "the-scheduled-run", "events",
+                Duration.ofMinutes(1))) {
+            RunReport refused = runOn(new EventsJob(), spark, lake, "--optimize", "never");
+            assertThat(refused.exitCode()).isEqualTo(1);
+            assertThat(refused.failures()).singleElement().satisfies(f -> assertThat(f.message())
+                    .contains("run the-scheduled-run", "read and wrote nothing"));
+            assertThat(keys("leased/events/")).as("no table written").isEmpty();
+        }
+        RunReport next = run(new EventsJob(), spark, lake, "--optimize", "never");
+        assertThat(next.counter("events_read")).isPositive();
+        assertThat(keys("leased/" + LakeLease.FOLDER + "/")).as("given back at the end").isEmpty();
     }
 
     /** Another driver's append of one row ({@code id}) to commit-race/runs: its Parquet file there, and its commit. */

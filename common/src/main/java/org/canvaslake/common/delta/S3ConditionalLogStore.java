@@ -9,34 +9,23 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
+import org.canvaslake.common.s3.S3ClientSettings;
+import org.canvaslake.common.s3.S3Conditional;
 import org.slf4j.LoggerFactory;
 
 import io.delta.storage.S3SingleDriverLogStore;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Exception;
-import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 
 /**
  * Delta's log store for {@code s3://} and {@code s3a://} lakes, making each commit exclusive across Spark drivers.
@@ -61,12 +50,7 @@ public class S3ConditionalLogStore extends S3SingleDriverLogStore {
     private static final Logger LOG = LoggerFactory.getLogger(S3ConditionalLogStore.class);
     /** S3's answer when a conditional PUT of the same key ran at the same moment: try again, the key decides. */
     private static final int CONFLICT_ATTEMPTS = 4;
-    /**
-     * Set as a header rather than through the request's {@code ifNoneMatch} (SDK 2.27, August 2024): on Glue and EMR
-     * the platform's own AWS SDK comes first on the classpath, and an older one would fail every commit.
-     */
-    public static final String IF_NONE_MATCH = "If-None-Match";
-    private static final Map<ClientSettings, S3Client> CLIENTS = new ConcurrentHashMap<>();
+    private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
     private static final Set<String> WITHOUT_CONDITIONAL_PUT = ConcurrentHashMap.newKeySet();
 
     public S3ConditionalLogStore(Configuration initHadoopConf) {
@@ -86,19 +70,19 @@ public class S3ConditionalLogStore extends S3SingleDriverLogStore {
         actions.forEachRemaining(lines::add);
         byte[] body = bytes(lines);
         String key = uri.getPath().startsWith("/") ? uri.getPath().substring(1) : uri.getPath();
-        ClientSettings settings = ClientSettings.of(hadoopConf, bucket);
-        S3Client client = CLIENTS.computeIfAbsent(settings, first -> {
-            LOG.info("Delta commits on s3://{}/ are conditional PUTs ({})", bucket, first);
-            return first.client();
-        });
+        S3ClientSettings settings = S3ClientSettings.of(hadoopConf, bucket);
+        S3Client client = settings.sharedClient();
+        if (LOGGED.add(bucket)) {
+            LOG.info("Delta commits on s3://{}/ are conditional PUTs ({})", bucket, settings);
+        }
         for (int attempt = 1; ; attempt++) {
             try {
                 client.putObject(settings.encrypt(PutObjectRequest.builder().bucket(bucket).key(key)
-                        .overrideConfiguration(o -> o.putHeader(IF_NONE_MATCH, "*"))).build(),
+                        .overrideConfiguration(o -> o.putHeader(S3Conditional.IF_NONE_MATCH, "*"))).build(),
                         RequestBody.fromBytes(body));
                 return;
             } catch (S3Exception e) {
-                switch (Refusal.of(e)) {
+                switch (S3Conditional.Refusal.of(e)) {
                     case EXISTS -> {
                         // the SDK retries a PUT whose answer was lost, and the retry is refused because the first
                         // attempt landed: then the file is this commit
@@ -185,131 +169,6 @@ public class S3ConditionalLogStore extends S3SingleDriverLogStore {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("Interrupted while retrying a Delta commit", e);
-        }
-    }
-
-    /** What an S3 error on a conditional PUT means for the commit. */
-    enum Refusal {
-        /** 412: the version file exists; another writer committed it. */
-        EXISTS,
-        /** 409: another conditional PUT of the same key was in progress; S3 says to try again. */
-        CONFLICT,
-        /** 501, or an error code saying so: the store cannot do conditional PUTs at all. */
-        NOT_IMPLEMENTED,
-        /** Anything else (403, 5xx past the SDK's retries): the commit fails. */
-        OTHER;
-
-        static Refusal of(S3Exception e) {
-            String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
-            if (e.statusCode() == 412 || "PreconditionFailed".equals(code)) {
-                return EXISTS;
-            }
-            if (e.statusCode() == 409 || "ConditionalRequestConflict".equals(code)) {
-                return CONFLICT;
-            }
-            if (e.statusCode() == 501 || "NotImplemented".equals(code)) {
-                return NOT_IMPLEMENTED;
-            }
-            return OTHER;
-        }
-    }
-
-    /**
-     * How to reach one bucket, from S3A's settings (per bucket first), so that a lake S3A reads through a custom
-     * endpoint gets its commits written there too. Nothing set: the SDK's own chain (region from the environment,
-     * credentials from the job's role), across regions.
-     */
-    record ClientSettings(String endpoint, String region, boolean pathStyle, String accessKey, String secretKey,
-                          String sessionToken, String encryption, String encryptionKey) {
-
-        /** s3.amazonaws.com, s3.eu-west-1.amazonaws.com, s3-eu-west-1.amazonaws.com, and China's. */
-        private static final Pattern PUBLIC_AWS_ENDPOINT =
-                Pattern.compile("s3([.-][a-z0-9-]+)?\\.amazonaws\\.com(\\.cn)?");
-
-        static ClientSettings of(Configuration conf, String bucket) {
-            String endpoint = s3a(conf, bucket, "endpoint");
-            if (endpoint != null && !endpoint.contains("://")) {
-                // S3A takes a bare host; the scheme follows its SSL switch
-                endpoint = (conf.getBoolean("fs.s3a.connection.ssl.enabled", true) ? "https://" : "http://")
-                        + endpoint;
-            }
-            String host = endpoint == null ? null : URI.create(endpoint).getHost();
-            if (host != null && PUBLIC_AWS_ENDPOINT.matcher(host).matches()) {
-                endpoint = null; // S3's public endpoint: the region picks it (a VPC or FIPS endpoint is kept)
-            }
-            String encryption = s3a(conf, bucket, "encryption.algorithm");
-            String encryptionKey = s3a(conf, bucket, "encryption.key");
-            if (encryption == null) {
-                encryption = s3a(conf, bucket, "server-side-encryption-algorithm");
-                encryptionKey = s3a(conf, bucket, "server-side-encryption.key");
-            }
-            return new ClientSettings(endpoint, s3a(conf, bucket, "endpoint.region"),
-                    Boolean.parseBoolean(s3a(conf, bucket, "path.style.access")), s3a(conf, bucket, "access.key"),
-                    s3a(conf, bucket, "secret.key"), s3a(conf, bucket, "session.token"), encryption, encryptionKey);
-        }
-
-        /** {@code fs.s3a.bucket.<bucket>.<name>}, else {@code fs.s3a.<name>}; blank counts as unset. */
-        private static String s3a(Configuration conf, String bucket, String name) {
-            String value = conf.getTrimmed("fs.s3a.bucket." + bucket + "." + name);
-            if (value == null || value.isEmpty()) {
-                value = conf.getTrimmed("fs.s3a." + name);
-            }
-            return value == null || value.isEmpty() ? null : value;
-        }
-
-        S3Client client() {
-            S3ClientBuilder builder = S3Client.builder().httpClientBuilder(UrlConnectionHttpClient.builder())
-                    .forcePathStyle(pathStyle).credentialsProvider(credentials());
-            if (endpoint != null) {
-                builder.endpointOverride(URI.create(endpoint)).region(Region.of(region == null ? "us-east-1" : region));
-            } else {
-                builder.region(region != null ? Region.of(region) : defaultRegion());
-                try {
-                    builder.crossRegionAccessEnabled(true);
-                } catch (NoSuchMethodError olderSdk) {
-                    // an SDK from before cross-region access (mid-2023): the bucket must be in the job's region
-                }
-            }
-            return builder.build();
-        }
-
-        private AwsCredentialsProvider credentials() {
-            if (accessKey == null || secretKey == null) {
-                return DefaultCredentialsProvider.create();
-            }
-            return StaticCredentialsProvider.create(sessionToken == null
-                    ? AwsBasicCredentials.create(accessKey, secretKey)
-                    : AwsSessionCredentials.create(accessKey, secretKey, sessionToken));
-        }
-
-        private static Region defaultRegion() {
-            try {
-                return new DefaultAwsRegionProviderChain().getRegion();
-            } catch (SdkException none) {
-                return Region.US_EAST_1; // with cross-region access on, S3 redirects to the bucket's region
-            }
-        }
-
-        /** S3A's SSE-S3 and SSE-KMS settings, on the commit's PUT too. */
-        PutObjectRequest.Builder encrypt(PutObjectRequest.Builder put) {
-            if (encryption == null) {
-                return put;
-            }
-            return switch (encryption.toUpperCase(Locale.ROOT)) {
-                case "SSE-S3", "AES256" -> put.serverSideEncryption(ServerSideEncryption.AES256);
-                case "SSE-KMS", "AWS:KMS" -> {
-                    put.serverSideEncryption(ServerSideEncryption.AWS_KMS);
-                    yield encryptionKey == null ? put : put.ssekmsKeyId(encryptionKey);
-                }
-                default -> put;
-            };
-        }
-
-        @Override
-        public String toString() {
-            // never the keys
-            return "S3 client settings (endpoint " + endpoint + ", region " + region + ", path style " + pathStyle
-                    + ", keys " + (accessKey == null ? "from the SDK's chain" : "from fs.s3a.*") + ")";
         }
     }
 }
