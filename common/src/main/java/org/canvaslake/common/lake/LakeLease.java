@@ -345,6 +345,11 @@ public final class LakeLease implements AutoCloseable {
                     if (refusal == S3Conditional.Refusal.NOT_IMPLEMENTED) {
                         return none(uri.toString(), "the S3 store does not implement conditional PUTs");
                     }
+                    if (e.statusCode() == 404) {
+                        throw new IllegalStateException("Cannot take the lease " + uri + ": the bucket " + bucket
+                                + " does not exist (" + e.getMessage() + "). Check that the lake (--lake) names a"
+                                + " bucket that exists and that this job can reach", e);
+                    }
                     if (refusal == S3Conditional.Refusal.OTHER) {
                         throw new IllegalStateException("Cannot take the lease " + uri + ": " + e.getMessage()
                                 + " (the job needs s3:PutObject, s3:GetObject and s3:DeleteObject on the lake's "
@@ -353,7 +358,8 @@ public final class LakeLease implements AutoCloseable {
                     etag = null;
                 } catch (SdkException e) {
                     etag = null; // no answer: what S3 holds now decides (below)
-                    LOG.warn("Taking the lease {}: no answer ({}); reading what S3 holds", uri, e.getMessage());
+                    // (S3Proxy refuses before reading the body and closes the connection: a refusal reads so too)
+                    LOG.info("Taking the lease {}: no answer ({}); reading what S3 holds", uri, e.getMessage());
                 }
                 if (etag == null) {
                     Optional<Stored> there = read(client, bucket, key);
@@ -432,7 +438,11 @@ public final class LakeLease implements AutoCloseable {
                 } else {
                     failed(e);
                 }
-            } catch (SdkException e) {
+            } catch (RuntimeException e) {
+                if (!(e instanceof SdkException)) {
+                    failed(e); // an unexpected error must not end the renewals (a scheduled task that throws stops)
+                    return;
+                }
                 // no answer: S3 holds this renewal (it landed), the previous one (it did not), or another holder's
                 try {
                     Optional<Stored> there = read(client, bucket, key);
@@ -444,7 +454,7 @@ public final class LakeLease implements AutoCloseable {
                     } else {
                         failed(e);
                     }
-                } catch (SdkException again) {
+                } catch (RuntimeException again) {
                     failed(again);
                 }
             }
@@ -485,6 +495,11 @@ public final class LakeLease implements AutoCloseable {
         @Override
         public void release() {
             renewer.shutdownNow();
+            try {
+                renewer.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             String bucket = uri.getHost();
             String key = uri.getPath().substring(1);
             Holder mine;
