@@ -1,6 +1,7 @@
 package org.canvaslake.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.canvaslake.events.EventsJobTest.run;
 import static org.canvaslake.events.EventsJobTest.table;
 
@@ -15,6 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.spark.sql.SparkSession;
 import org.canvaslake.cli.SandboxEventsCommand;
+import org.canvaslake.common.cli.UsageException;
 import org.canvaslake.common.job.CrashPoints;
 import org.canvaslake.common.report.RunReport;
 import org.canvaslake.common.testing.SparkTest;
@@ -116,6 +118,17 @@ class OverlappingRunsTest {
         RunReport next = run(spark, lake);
         assertThat(next.failures()).isEmpty();
         assertThat(next.counter("raw_objects")).as("nothing left to read").isZero();
+    }
+
+    @Test
+    void theLeaseLastsTheMinutesGivenAndZeroTakesNone() {
+        assertThat(EventsOptions.lease("10")).isEqualTo(java.time.Duration.ofMinutes(10));
+        assertThat(EventsOptions.lease(" 0.5 ")).isEqualTo(java.time.Duration.ofSeconds(30));
+        assertThat(EventsOptions.lease("0")).isZero();
+        for (String wrong : List.of("-1", "0.001", "1441", "ten")) {
+            assertThatThrownBy(() -> EventsOptions.lease(wrong)).as(wrong).isInstanceOf(UsageException.class)
+                    .hasMessageContaining("--lease-minutes").hasMessageContaining("'" + wrong + "'");
+        }
     }
 
     /**

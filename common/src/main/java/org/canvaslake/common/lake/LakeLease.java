@@ -67,6 +67,8 @@ public final class LakeLease implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LakeLease.class);
     /** Where the leases live, under the lake's root: beside the {@code _meta} tables, inside none of them. */
     public static final String FOLDER = "_meta/_leases";
+    /** Looked up once: on some hosts the lookup waits on DNS. */
+    private static final String HOST = host();
 
     /**
      * Who holds a lease: the run, the job, the host and process, since when, until when (S3 only; null locally) and
@@ -179,7 +181,7 @@ public final class LakeLease implements AutoCloseable {
         }
         String root = lake.root();
         String scheme = URI.create(root).getScheme();
-        Holder me = new Holder(runId, job, host(), ProcessHandle.current().pid(), Instant.now(), null,
+        Holder me = new Holder(runId, job, HOST, ProcessHandle.current().pid(), Instant.now(), null,
                 UUID.randomUUID().toString());
         if (lake.isLocal()) {
             return LocalLock.take(lake.localRoot().resolve(FOLDER).resolve(name + ".lock"), me);
