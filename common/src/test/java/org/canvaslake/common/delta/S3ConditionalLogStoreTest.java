@@ -3,9 +3,7 @@ package org.canvaslake.common.delta;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.util.List;
@@ -13,10 +11,9 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
+import org.canvaslake.common.s3.NotImplementedS3;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import com.sun.net.httpserver.HttpServer;
 
 /**
  * What {@link S3ConditionalLogStore} does on a store without conditional PUTs (what S3's answers mean and how the
@@ -29,27 +26,10 @@ class S3ConditionalLogStoreTest {
     void aStoreWithoutConditionalPutsGetsDeltasOwnWriteEachActionOnItsLine(@TempDir java.nio.file.Path dir)
             throws Exception {
         // an S3-compatible server that answers every request 501 NotImplemented, and s3:// mapped onto local files
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/", exchange -> {
-            // the body read first, as S3 does: answered before it, the client's upload could wait on its timeouts (a
-            // CI run took 91 s here under load)
-            exchange.getRequestBody().readAllBytes();
-            byte[] error = ("<Error><Code>NotImplemented</Code><Message>A header you provided implies functionality "
-                    + "that is not implemented</Message></Error>").getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().add("Content-Type", "application/xml");
-            exchange.sendResponseHeaders(501, error.length);
-            exchange.getResponseBody().write(error);
-            exchange.close();
-        });
-        server.start();
-        try {
-            Configuration conf = new Configuration(false);
+        try (NotImplementedS3 server = NotImplementedS3.start()) {
+            Configuration conf = server.pointS3aAt(new Configuration(false));
             conf.set("fs.s3.impl", LocalFilesAsS3.class.getName());
             conf.setBoolean("fs.s3.impl.disable.cache", true);
-            conf.set("fs.s3a.endpoint", "http://127.0.0.1:" + server.getAddress().getPort());
-            conf.set("fs.s3a.path.style.access", "true");
-            conf.set("fs.s3a.access.key", "test");
-            conf.set("fs.s3a.secret.key", "test");
             S3ConditionalLogStore store = new S3ConditionalLogStore(conf);
             Path version = new Path("s3://no-conditional-puts" + dir.toAbsolutePath() + "/_delta_log/"
                     + "00000000000000000000.json");
@@ -61,8 +41,6 @@ class S3ConditionalLogStoreTest {
             // Delta's own store still refuses a version that is there (within this driver)
             assertThatThrownBy(() -> store.write(version, List.of("{\"c\":3}").iterator(), false, conf))
                     .isInstanceOf(FileAlreadyExistsException.class);
-        } finally {
-            server.stop(0);
         }
     }
 

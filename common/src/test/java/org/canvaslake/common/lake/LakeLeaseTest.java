@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.hadoop.conf.Configuration;
+import org.canvaslake.common.s3.NotImplementedS3;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -98,7 +99,7 @@ class LakeLeaseTest {
     }
 
     @Test
-    void noLeaseWhenTurnedOffOrWhereTheLakesStorageHasNone(@TempDir Path dir) {
+    void noLeaseWhenTurnedOffOrWhereTheLakesStorageHasNone(@TempDir Path dir) throws Exception {
         Lake local = Lake.at(dir.toString());
         try (LakeLease off = LakeLease.acquire(new Configuration(false), local, "events", "r", "events",
                 Duration.ZERO)) {
@@ -107,6 +108,13 @@ class LakeLeaseTest {
             off.ensureHeld();
         }
         assertThat(dir.resolve(LakeLease.FOLDER)).doesNotExist();
+        try (NotImplementedS3 store = NotImplementedS3.start();
+             LakeLease s3 = LakeLease.acquire(store.pointS3aAt(new Configuration(false)),
+                     Lake.at("s3://no-conditional-puts/lake"), "events", "r", "events", TEN_MINUTES)) {
+            assertThat(s3.held()).isFalse();
+            assertThat(s3.describe()).contains("s3://no-conditional-puts/lake/_meta/_leases/events.json",
+                    "does not implement conditional PUTs");
+        }
         try (LakeLease hdfs = LakeLease.acquire(new Configuration(false), Lake.at("hdfs://namenode/lake"), "events",
                 "r", "events", TEN_MINUTES)) {
             assertThat(hdfs.held()).isFalse();
