@@ -103,6 +103,11 @@ public final class LakeLease implements AutoCloseable {
             }
         }
 
+        /** Whether {@code other} is this holder (any renewal of it: the token is the holder's alone). */
+        boolean sameHolder(Optional<Holder> other) {
+            return other.filter(h -> h.token().equals(token)).isPresent();
+        }
+
         Holder renewedUntil(Instant newUntil) {
             return new Holder(runId, job, host, pid, since, newUntil, token);
         }
@@ -176,21 +181,20 @@ public final class LakeLease implements AutoCloseable {
      */
     public static LakeLease acquire(Configuration hadoop, Lake lake, String name, String runId, String job,
                                     Duration duration) {
+        String where = lake.root() + "/" + FOLDER + "/" + name;
         if (duration.isZero() || duration.isNegative()) {
-            return none(lake.root() + "/" + FOLDER + "/" + name, "turned off");
+            return none(where, "turned off");
         }
-        String root = lake.root();
-        String scheme = URI.create(root).getScheme();
+        String scheme = URI.create(lake.root()).getScheme();
         Holder me = new Holder(runId, job, HOST, ProcessHandle.current().pid(), Instant.now(), null,
                 UUID.randomUUID().toString());
         if (lake.isLocal()) {
             return LocalLock.take(lake.localRoot().resolve(FOLDER).resolve(name + ".lock"), me);
         }
         if ("s3".equals(scheme) || "s3a".equals(scheme)) {
-            return S3Lease.take(hadoop, URI.create(root + "/" + FOLDER + "/" + name + ".json"), me, duration);
+            return S3Lease.take(hadoop, URI.create(where + ".json"), me, duration);
         }
-        return none(lake.root() + "/" + FOLDER + "/" + name, "a lake on " + scheme + ":// has no lease (local and"
-                + " S3 lakes do)");
+        return none(where, "a lake on " + scheme + ":// has no lease (local and S3 lakes do)");
     }
 
     /** Whether a lease is held (false: the lake's storage gives none, or it was turned off). */
@@ -275,7 +279,7 @@ public final class LakeLease implements AutoCloseable {
         @Override
         public void ensureHeld() {
             if (!lock.isValid()) {
-                throw new LostException("The lease " + lock + " was released while the run held it");
+                throw new LostException("The lease " + file + " was released while the run held it");
             }
         }
 
@@ -305,6 +309,8 @@ public final class LakeLease implements AutoCloseable {
         private final S3Client client;
         private final S3ClientSettings settings;
         private final URI uri;
+        private final String bucket;
+        private final String key;
         private final Duration duration;
         private final ScheduledExecutorService renewer;
         /** The holder as last written and the ETag S3 gave that version; guarded by this. */
@@ -320,6 +326,8 @@ public final class LakeLease implements AutoCloseable {
             this.settings = settings;
             this.client = settings.sharedClient();
             this.uri = uri;
+            this.bucket = uri.getHost();
+            this.key = key(uri);
             this.duration = duration;
             this.written = written;
             this.etag = etag;
@@ -332,10 +340,10 @@ public final class LakeLease implements AutoCloseable {
         }
 
         static LakeLease take(Configuration hadoop, URI uri, Holder me, Duration duration) {
-            S3ClientSettings settings = S3ClientSettings.of(hadoop, uri.getHost());
-            S3Client client = settings.sharedClient();
             String bucket = uri.getHost();
-            String key = uri.getPath().substring(1);
+            String key = key(uri);
+            S3ClientSettings settings = S3ClientSettings.of(hadoop, bucket);
+            S3Client client = settings.sharedClient();
             for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
                 long sent = System.nanoTime();
                 Holder mine = me.renewedUntil(Instant.now().plus(duration));
@@ -369,7 +377,7 @@ public final class LakeLease implements AutoCloseable {
                         continue; // released between the PUT and the read: try again
                     }
                     Stored other = there.get();
-                    if (other.holder().filter(h -> h.token().equals(me.token())).isPresent()) {
+                    if (me.sameHolder(other.holder())) {
                         etag = other.etag(); // this run's own PUT landed, its answer lost
                         mine = other.holder().get();
                     } else if (other.holder().map(h -> h.until() != null && h.until().isAfter(Instant.now()))
@@ -395,6 +403,10 @@ public final class LakeLease implements AutoCloseable {
             }
             throw new IllegalStateException("Cannot take the lease " + uri + ": it changed hands " + ATTEMPTS
                     + " times while this run tried; try again");
+        }
+
+        private static String key(URI uri) {
+            return uri.getPath().substring(1);
         }
 
         private static String put(S3Client client, S3ClientSettings settings, String bucket, String key,
@@ -429,13 +441,11 @@ public final class LakeLease implements AutoCloseable {
                 on = etag;
             }
             long sent = System.nanoTime();
-            String bucket = uri.getHost();
-            String key = uri.getPath().substring(1);
             try {
                 String newEtag = put(client, settings, bucket, key, next, S3Conditional.IF_MATCH, on);
                 confirmed(next, newEtag, sent);
             } catch (S3Exception e) {
-                if (e.statusCode() == 412 || e.statusCode() == 404) {
+                if (S3Conditional.Refusal.of(e) == S3Conditional.Refusal.EXISTS || e.statusCode() == 404) {
                     lost("another run took the lease over or removed it (" + e.statusCode() + ")");
                 } else {
                     failed(e);
@@ -451,7 +461,7 @@ public final class LakeLease implements AutoCloseable {
                     Optional<Holder> holder = there.flatMap(Stored::holder);
                     if (holder.filter(next::equals).isPresent()) {
                         confirmed(next, there.get().etag(), sent);
-                    } else if (holder.filter(h -> h.token().equals(next.token())).isEmpty()) {
+                    } else if (!next.sameHolder(holder)) {
                         lost("another run holds the lease now: " + holder.map(Holder::toString).orElse("none"));
                     } else {
                         failed(e);
@@ -502,8 +512,6 @@ public final class LakeLease implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            String bucket = uri.getHost();
-            String key = uri.getPath().substring(1);
             Holder mine;
             synchronized (this) {
                 if (lostBecause != null) {
@@ -513,8 +521,7 @@ public final class LakeLease implements AutoCloseable {
             }
             try {
                 // only this run's own lease is removed (S3 has no conditional DELETE everywhere): read, compare, delete
-                Optional<Holder> there = read(client, bucket, key).flatMap(Stored::holder);
-                if (there.filter(h -> h.token().equals(mine.token())).isPresent()) {
+                if (mine.sameHolder(read(client, bucket, key).flatMap(Stored::holder))) {
                     client.deleteObject(r -> r.bucket(bucket).key(key));
                 }
             } catch (SdkException e) {
