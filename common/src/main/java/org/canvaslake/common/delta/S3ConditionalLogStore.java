@@ -14,9 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.slf4j.Logger;
 import org.canvaslake.common.s3.S3ClientSettings;
 import org.canvaslake.common.s3.S3Conditional;
+import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.delta.storage.S3SingleDriverLogStore;
