@@ -204,6 +204,7 @@ public final class CanvasJob extends SparkJob {
         try (CleansedSnapshot snapshot = CleansedSnapshot.read(context.spark(), store, entity, fetched.dir(),
                 manifest.snapshotAt())) {
             Set<Long> failedCourses = manifest.failedCourses();
+            context.lease().ensureHeld();
             CanvasTables.Applied applied = CanvasTables.apply(context.spark(), context.lake(), entity, snapshot.rows(),
                     manifest.snapshotAt(), failedCourses);
             CrashPoints.check(CRASH_AFTER_LATEST + entity.folder());

@@ -10,7 +10,6 @@ import org.canvaslake.common.cli.OptionSpec;
 import org.canvaslake.common.cli.Options;
 import org.canvaslake.common.cli.UsageException;
 import org.canvaslake.common.job.Command;
-import org.canvaslake.common.job.CommonOptions;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -37,8 +36,8 @@ public final class DapCommand implements Command {
 
     @Override
     public CommandSpec spec() {
-        List<OptionSpec> all = new ArrayList<>(DapSyncJob.OPTIONS);
-        all.addAll(CommonOptions.ALL);
+        // the sync's options as the job declares them (its own, its lease, the common ones); list and schema use a few
+        List<OptionSpec> all = new ArrayList<>(sync.spec().options().values());
         return new CommandSpec("dap",
                 "Canvas Data 2: sync DAP tables into Delta (cd2.*) and optionally PostgreSQL/MariaDB; list tables; "
                         + "show a table's schema.\n"

@@ -157,7 +157,8 @@ public final class DapSyncJob extends SparkJob {
         DapSyncState state = new DapSyncState(ctx.spark(), ctx.lake());
         Map<String, TableState> states = state.load(namespace);
         boolean forceSnapshot = options.flag("snapshot");
-        TableSync sync = new TableSync(ctx.spark(), ctx.lake(), client, namespace, mirrors, state, checkpoint);
+        TableSync sync = new TableSync(ctx.spark(), ctx.lake(), client, namespace, mirrors, state, checkpoint,
+                ctx.lease());
         LOG.info("DAP sync of {} table(s) of {} from {} with parallelism {}{}", tables.size(), namespace,
                 client.settings().baseUrl(), parallelism,
                 mirrors.isEmpty() ? "" : ", mirrored to " + mirrors.stream()

@@ -26,6 +26,7 @@ import org.canvaslake.common.delta.MergeResult;
 import org.canvaslake.common.delta.MergeSpec;
 import org.canvaslake.common.job.CrashPoints;
 import org.canvaslake.common.lake.Lake;
+import org.canvaslake.common.lake.LakeLease;
 import org.canvaslake.common.lake.LakeCatalog;
 import org.canvaslake.dap.DapSyncState.TableState;
 import org.canvaslake.mirror.JdbcMirror;
@@ -73,9 +74,11 @@ final class TableSync {
     private final List<Mirror> mirrors;
     private final DapSyncState state;
     private final Checkpoint checkpoint;
+    private final LakeLease lease;
 
+    /** {@code lease}: the run's, checked before each commit (the table, its quarantine, each mirror, the state). */
     TableSync(SparkSession spark, Lake lake, DapClient client, String namespace, List<Mirror> mirrors,
-              DapSyncState state, Checkpoint checkpoint) {
+              DapSyncState state, Checkpoint checkpoint, LakeLease lease) {
         this.spark = spark;
         this.lake = lake;
         this.client = client;
@@ -83,6 +86,7 @@ final class TableSync {
         this.mirrors = List.copyOf(mirrors);
         this.state = state;
         this.checkpoint = checkpoint;
+        this.lease = lease;
     }
 
     static String lakeTable(String table) {
@@ -147,6 +151,7 @@ final class TableSync {
             long upserted;
             long deleted;
             List<String> before = tableExists ? Arrays.asList(DeltaTables.read(spark, path).columns()) : List.of();
+            lease.ensureHeld();
             if (snapshot) {
                 DeltaTables.overwrite(rows.drop(DapRecords.DELETED), path, List.of());
                 upserted = rowCount;
@@ -174,6 +179,7 @@ final class TableSync {
             String mode = snapshot ? "snapshot" : "incremental";
             Map<String, MirrorResult> mirrored = new LinkedHashMap<>();
             for (Mirror m : mirrors) {
+                lease.ensureHeld();
                 String name = m.mirror().databaseName();
                 for (int n = 2; mirrored.containsKey(name); n++) {
                     name = m.mirror().databaseName() + "_" + n;
@@ -186,6 +192,7 @@ final class TableSync {
                 CrashPoints.check(DapSyncJob.CRASH_AFTER_MIRROR + table);
             }
             checkpoint.dataApplied(table);
+            lease.ensureHeld();
             state.save(new TableState(namespace, table, schema.version(), job.position(), job.id(), mode, records,
                     upserted, deleted, after, Instant.now()));
             CrashPoints.check(DapSyncJob.CRASH_AFTER_STATE + table);
@@ -311,6 +318,7 @@ final class TableSync {
                     .withColumn("line_sha256", sha2(col("line"), 256))
                     .withColumn("job_id", lit(job.id())).withColumn("quarantined_at", current_timestamp())
                     .dropDuplicates("namespace", "table_name", "line_sha256");
+            lease.ensureHeld();
             DeltaTables.merge(spark, rows, lake.table("cd2._quarantine"), MergeSpec.on("namespace", "table_name",
                     "line_sha256").ignoringInComparison("source_file", "job_id", "quarantined_at"));
             LakeCatalog.register(spark, lake, "cd2._quarantine");

@@ -66,10 +66,6 @@ public final class EventsJob extends SparkJob {
 
     private static final Logger LOG = LoggerFactory.getLogger(EventsJob.class);
 
-    /** The lease that keeps events runs on one lake apart ({@link LakeLease}), and the report's unit when it is held. */
-    static final String LEASE = "events";
-    static final String LEASE_UNIT = "events (lease held by another run)";
-
     /** Crash point between the data and the ledger (see {@link CrashPoints}). */
     public static final String CRASH_BEFORE_LEDGER = "events.before_ledger";
     /** Every table of the batch planned (which events the live stream holds already is known), none written. */
@@ -153,29 +149,12 @@ public final class EventsJob extends SparkJob {
     @Override
     protected void execute(JobContext context) throws Exception {
         EventsOptions options = EventsOptions.from(context.options(), context.lake());
-        run(context.spark(), context.lake(), options, context.report());
+        run(context.spark(), context.lake(), options, context.report(), context.lease());
     }
 
-    void run(SparkSession spark, Lake lake, EventsOptions options, RunReport report) throws Exception {
-        LakeLease lease;
-        try {
-            lease = LakeLease.acquire(spark.sparkContext().hadoopConfiguration(), lake, LEASE, report.runId(),
-                    name(), options.lease());
-        } catch (LakeLease.HeldException e) {
-            LOG.error("events: {}", e.getMessage());
-            report.fail(LEASE_UNIT, e.getMessage() + " This run read and wrote nothing: the run holding the lease, or"
-                    + " the next run after it, compacts the new objects.");
-            return;
-        }
-        try (lease) {
-            LOG.info("events: lease {}", lease.describe());
-            if (!lease.held() && !options.lease().isZero()) {
-                report.note("No lease kept this run apart from other events runs on the lake ("
-                        + lease.describe() + "): two runs at once are found afterwards only. "
-                        + OverlappingRuns.ONE_AT_A_TIME);
-            }
-            run(spark, lake, options, report, lease);
-        }
+    @Override
+    protected String withoutLease() {
+        return "Two runs at once are found afterwards only. " + OverlappingRuns.ONE_AT_A_TIME;
     }
 
     private void run(SparkSession spark, Lake lake, EventsOptions options, RunReport report, LakeLease lease)

@@ -1,6 +1,5 @@
 package org.canvaslake.events;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
@@ -9,7 +8,6 @@ import org.canvaslake.common.cli.OptionSpec;
 import org.canvaslake.common.cli.Options;
 import org.canvaslake.common.cli.UsageException;
 import org.canvaslake.common.lake.Lake;
-import org.canvaslake.common.lake.LakeLease;
 
 /**
  * Every option of {@code canvaslake events}, parsed once.
@@ -23,19 +21,12 @@ import org.canvaslake.common.lake.LakeLease;
  *                       all of them ({@link PendingObjects})
  * @param batchBytes     the most raw bytes one batch of the run reads ({@link RunBatches}); empty: sized by Spark's
  *                       memory for caching; {@link Long#MAX_VALUE}: the whole run in one batch
- * @param lease          how long the run's lease on the lake lasts without renewal on S3 ({@link LakeLease});
- *                       zero: no lease
  */
 public record EventsOptions(String raw, boolean full, int targetFileMb, int writeThreads, TableOptimize.When optimize,
-                            OptionalInt lookbackDays, OptionalLong batchBytes, Duration lease) {
+                            OptionalInt lookbackDays, OptionalLong batchBytes) {
 
     /** SQS keeps a message for 14 days at most, so a redelivered batch lands at most that far back; one more day. */
     public static final int DEFAULT_LOOKBACK_DAYS = 15;
-    /**
-     * Long enough that a renewal missed to a slow S3 costs nothing, short enough that a dead run's lease is gone by
-     * the next hourly run.
-     */
-    public static final int DEFAULT_LEASE_MINUTES = 10;
 
     public static final List<OptionSpec> SPECS = List.of(
             OptionSpec.flag("full", "Rebuild every events table from all raw objects (the ledger is ignored and "
@@ -66,15 +57,7 @@ public record EventsOptions(String raw, boolean full, int targetFileMb, int writ
                     + "memory, counting about " + (long) RunBatches.CACHE_PER_GZIP_BYTE + " bytes cached per byte of a "
                     + "gzip object (named .gz) and " + RunBatches.CACHE_PER_PLAIN_BYTE + " per byte of a plain one, "
                     + "at least " + RunBatches.MIN_AUTO_CACHE_BYTES / (1024 * 1024) + " MB cached; the run log says "
-                    + "what it chose and what each batch took; all = the whole run in one batch"),
-            OptionSpec.value("lease-minutes", String.valueOf(DEFAULT_LEASE_MINUTES), "One events run per lake at a "
-                    + "time: a run takes the lake's events lease (" + LakeLease.FOLDER + "/events) before it reads "
-                    + "anything, and a run that finds it held by another stops at once, naming that run, and writes "
-                    + "nothing. On a local lake it is an OS file lock, released when the process ends. On S3 it is an "
-                    + "object made with conditional PUTs that the run renews every quarter of this many minutes; a run "
-                    + "that died leaves it to expire after that long, and a run that cannot renew it for three "
-                    + "quarters of it stops before its next commit. 0 = no lease (two runs at once are then only "
-                    + "found afterwards, see docs/events.md)"));
+                    + "what it chose and what each batch took; all = the whole run in one batch"));
 
     public EventsOptions {
         if (targetFileMb < 1) {
@@ -91,25 +74,7 @@ public record EventsOptions(String raw, boolean full, int targetFileMb, int writ
         return new EventsOptions(raw, options.flag("full"), options.getInt("target-file-mb"),
                 options.getInt("write-threads"), TableOptimize.When.parse(options.get("optimize").orElse("daily")),
                 lookback(options.get("lookback-days").orElse(String.valueOf(DEFAULT_LOOKBACK_DAYS))),
-                batchBytes(options.get("batch-mb").orElse("auto")),
-                lease(options.get("lease-minutes").orElse(String.valueOf(DEFAULT_LEASE_MINUTES))));
-    }
-
-    /** {@code --lease-minutes}: 0 (no lease) or a number of minutes, decimals allowed (at least a second). */
-    static Duration lease(String given) {
-        try {
-            double minutes = Double.parseDouble(given.trim());
-            if (minutes == 0) {
-                return Duration.ZERO;
-            }
-            if (minutes * 60 >= 1 && minutes <= 24 * 60) {
-                return Duration.ofMillis(Math.round(minutes * 60_000));
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new UsageException("--lease-minutes must be 0 (no lease) or a number of minutes from 1/60 to 1440, got '"
-                + given + "'");
+                batchBytes(options.get("batch-mb").orElse("auto")));
     }
 
     /** {@code --batch-mb}: {@code auto}, {@code all} or a positive number of MB (decimals allowed). */

@@ -134,6 +134,7 @@ public final class ProductJob extends SparkJob {
         }
 
         long start = System.nanoTime();
+        context.lease().ensureHeld();
         if (fullBecause.isPresent()) {
             report.note("full rebuild of " + ProductSchema.TABLE + ": " + fullBecause.get());
             report.counter("product.full_rebuilds", 1);
@@ -145,6 +146,7 @@ public final class ProductJob extends SparkJob {
             update(spark, lake, changes, version, entities, settings, report);
         }
         CrashPoints.check(CRASH_AFTER_TABLE);
+        context.lease().ensureHeld();
         new ProductState(ProductSchema.TABLE, EVENTS, version, choice.name(), settings.pseudonymize(),
                 settings.fingerprint(), report.runId(), Instant.now()).write(spark, lake);
         CrashPoints.check(CRASH_AFTER_STATE);

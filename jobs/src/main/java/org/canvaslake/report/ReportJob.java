@@ -36,6 +36,12 @@ public final class ReportJob extends SparkJob {
         return "report";
     }
 
+    /** It reads the tables and rewrites its pages whole: two runs at once leave the later run's pages. */
+    @Override
+    protected boolean oneRunAtATime() {
+        return false;
+    }
+
     @Override
     protected String summary() {
         return "Render the pipeline run report (runs, rows per table, events per day, unmatched joins, durations) "

@@ -1,7 +1,6 @@
 package org.canvaslake.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.canvaslake.events.EventsJobTest.run;
 import static org.canvaslake.events.EventsJobTest.table;
 
@@ -16,8 +15,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.spark.sql.SparkSession;
 import org.canvaslake.cli.SandboxEventsCommand;
-import org.canvaslake.common.cli.UsageException;
 import org.canvaslake.common.job.CrashPoints;
+import org.canvaslake.common.job.SparkJob;
 import org.canvaslake.common.report.RunReport;
 import org.canvaslake.common.testing.SparkTest;
 import org.canvaslake.sandbox.LiveEventGenerator;
@@ -106,7 +105,7 @@ class OverlappingRunsTest {
         Overlap overlap = overlap(spark, lake, EventsJob.CRASH_BEFORE_TABLES);
 
         assertThat(overlap.first().failures()).singleElement().satisfies(f -> {
-            assertThat(f.unit()).isEqualTo(EventsJob.LEASE_UNIT);
+            assertThat(f.unit()).isEqualTo("events" + SparkJob.LEASE_HELD);
             assertThat(f.message()).contains("run " + overlap.held().runId(), "read and wrote nothing");
         });
         assertThat(overlap.first().counter("raw_objects")).as("it did not even list").isZero();
@@ -118,17 +117,6 @@ class OverlappingRunsTest {
         RunReport next = run(spark, lake);
         assertThat(next.failures()).isEmpty();
         assertThat(next.counter("raw_objects")).as("nothing left to read").isZero();
-    }
-
-    @Test
-    void theLeaseLastsTheMinutesGivenAndZeroTakesNone() {
-        assertThat(EventsOptions.lease("10")).isEqualTo(java.time.Duration.ofMinutes(10));
-        assertThat(EventsOptions.lease(" 0.5 ")).isEqualTo(java.time.Duration.ofSeconds(30));
-        assertThat(EventsOptions.lease("0")).isZero();
-        for (String wrong : List.of("-1", "0.001", "1441", "ten")) {
-            assertThatThrownBy(() -> EventsOptions.lease(wrong)).as(wrong).isInstanceOf(UsageException.class)
-                    .hasMessageContaining("--lease-minutes").hasMessageContaining("'" + wrong + "'");
-        }
     }
 
     /**

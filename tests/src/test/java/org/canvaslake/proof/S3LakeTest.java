@@ -27,9 +27,10 @@ import org.canvaslake.canvas.CanvasJob;
 import org.canvaslake.common.cli.Options;
 import org.canvaslake.common.delta.DeltaTables;
 import org.canvaslake.common.delta.S3ConditionalLogStore;
+import org.canvaslake.common.job.CrashPoints;
+import org.canvaslake.common.job.SparkJob;
 import org.canvaslake.common.lake.Lake;
 import org.canvaslake.common.lake.LakeLease;
-import org.canvaslake.common.job.SparkJob;
 import org.canvaslake.common.report.RunReport;
 import org.canvaslake.common.testing.SparkTest;
 import org.canvaslake.events.EventsJob;
@@ -394,6 +395,46 @@ class S3LakeTest {
         RunReport next = run(new EventsJob(), spark, lake, "--optimize", "never");
         assertThat(next.counter("events_read")).isPositive();
         assertThat(keys("leased/" + LakeLease.FOLDER + "/")).as("given back at the end").isEmpty();
+    }
+
+    /**
+     * A run that loses its lease (another run took it over, as if this one had stalled past its expiry) writes no table
+     * after that: every job checks the lease before each commit. Shown with the canvas job, whose raw pages are written
+     * before its tables: the lease is taken from it there.
+     */
+    @Test
+    void aCanvasRunThatLosesItsLeaseWritesNoTableAfterAndLeavesTheLeaseToTheOtherRun(SparkSession spark)
+            throws Exception {
+        Lake lake = Lake.at("s3://" + BUCKET + "/lost-lease");
+        String key = "lost-lease/" + LakeLease.FOLDER + "/canvas.json";
+        Instant now = Instant.now();
+        String other = ("{\"run_id\":\"run-other\",\"job\":\"canvas\",\"host\":\"elsewhere\",\"pid\":1,"
+                + "\"since\":\"%s\",\"until\":\"%s\",\"token\":\"t-other\"}").formatted(now, now.plusSeconds(60));
+        CrashPoints.onReach(CanvasJob.CRASH_AFTER_RAW, () -> {
+            s3.putObject(r -> r.bucket(BUCKET).key(key), RequestBody.fromString(other));
+            try {
+                // the run renews its 2-second lease every half second: the next renewal is refused
+                Thread.sleep(1_500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        RunReport lost;
+        try (FakeCanvasServer canvas = FakeCanvasServer.start(Institution.generate(5, Institution.Size.TEST))) {
+            List<String> args = new ArrayList<>(List.of(canvasArgs(canvas)));
+            args.addAll(List.of("--lease-minutes", String.valueOf(2.0 / 60)));
+            lost = runOn(new CanvasJob(), spark, lake, args.toArray(String[]::new));
+        } finally {
+            CrashPoints.clearReached();
+        }
+        assertThat(keys("lost-lease/raw/canvas_api/")).as("the raw pages, written before the lease was lost")
+                .isNotEmpty();
+        assertThat(lost.exitCode()).isEqualTo(1);
+        assertThat(lost.failures()).as("each of users, courses, assignments, enrollments").hasSize(4)
+                .allSatisfy(f -> assertThat(f.message()).contains("lost the lease"));
+        assertThat(keys("lost-lease/canvas/")).as("no table written").isEmpty();
+        assertThat(read(key)).as("the other run's lease left alone").contains("run-other");
+        s3.deleteObject(r -> r.bucket(BUCKET).key(key));
     }
 
     /** Another driver's append of one row ({@code id}) to commit-race/runs: its Parquet file there, and its commit. */

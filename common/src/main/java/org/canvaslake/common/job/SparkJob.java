@@ -1,6 +1,7 @@
 package org.canvaslake.common.job;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,6 +12,7 @@ import org.canvaslake.common.cli.OptionSpec;
 import org.canvaslake.common.cli.Options;
 import org.canvaslake.common.cli.UsageException;
 import org.canvaslake.common.lake.Lake;
+import org.canvaslake.common.lake.LakeLease;
 import org.canvaslake.common.report.Notifier;
 import org.canvaslake.common.report.RunLog;
 import org.canvaslake.common.report.RunReport;
@@ -22,9 +24,10 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.sns.SnsClient;
 
 /**
- * A Spark job as a command: parses the common options, gets the session from the factory, runs, and then always
- * records the report (printed, appended to {@code _meta.runs}, notified). A failure inside the job is recorded as
- * a failed unit, not thrown past the report, so every run leaves its trace.
+ * A Spark job as a command: parses the common options, gets the session from the factory, takes the lake's lease for
+ * the job (one run of it per lake at a time, {@link #oneRunAtATime}), runs, and then always records the report
+ * (printed, appended to {@code _meta.runs}, notified). A failure inside the job is recorded as a failed unit, not
+ * thrown past the report, so every run leaves its trace.
  */
 public abstract class SparkJob implements Command {
 
@@ -32,6 +35,8 @@ public abstract class SparkJob implements Command {
 
     /** Crash point suffix: the job's work is done, its run report not yet recorded ({@code events.before_run_log}). */
     public static final String CRASH_BEFORE_RUN_LOG = ".before_run_log";
+    /** The report's unit for a run that found its lease held is the job's name and this ("dap (lease held ...)"). */
+    public static final String LEASE_HELD = " (lease held by another run)";
 
     protected abstract String name();
 
@@ -46,10 +51,30 @@ public abstract class SparkJob implements Command {
 
     protected abstract void execute(JobContext context) throws Exception;
 
+    /**
+     * Whether a run takes the lake's lease named after the job before it reads anything ({@link LakeLease}), so that
+     * two runs of the job on one lake cannot both write: a run by hand beside a scheduled one, or an Airflow retry
+     * while the timed-out attempt's job still runs on the platform. Every job that writes tables does; a job that
+     * only reads them need not.
+     */
+    protected boolean oneRunAtATime() {
+        return true;
+    }
+
+    /** What the run's note adds when no lease kept it apart from other runs (the lake's storage gives none). */
+    protected String withoutLease() {
+        return "Keep to one " + name() + " run per lake at a time: the DAG's max_active_runs=1 and the Glue job's "
+                + "MaxConcurrentRuns=1 keep the scheduled runs apart, but nothing stops a run started by hand beside a "
+                + "scheduled one.";
+    }
+
     @Override
     public CommandSpec spec() {
         CommandSpec spec = new CommandSpec(name(), summary(), usage());
         List<OptionSpec> all = new ArrayList<>(jobOptions());
+        if (oneRunAtATime()) {
+            all.add(CommonOptions.leaseMinutes(name()));
+        }
         all.addAll(CommonOptions.ALL);
         return spec.options(all);
     }
@@ -64,8 +89,10 @@ public abstract class SparkJob implements Command {
     public RunReport runWith(SparkSession spark, Options options, RunReport report) {
         Lake lake = CommonOptions.lake(options);
         LOG.info("{} run {} starting on lake {} with {}", name(), report.runId(), lake, options.describe());
-        try {
-            execute(new JobContext(spark, lake, options, report));
+        try (LakeLease lease = lease(spark, lake, options, report)) {
+            if (lease != null) {
+                execute(new JobContext(spark, lake, options, report, lease));
+            }
         } catch (UsageException e) {
             throw e;
         } catch (Exception e) {
@@ -78,6 +105,32 @@ public abstract class SparkJob implements Command {
         CrashPoints.check(name() + CRASH_BEFORE_RUN_LOG);
         record(spark, lake, options, report);
         return report;
+    }
+
+    /**
+     * The run's lease, or null when another run holds it (then the report says so, naming that run, and the job does
+     * not run). Without {@link #oneRunAtATime} or with {@code --lease-minutes 0}, one that holds nothing.
+     */
+    private LakeLease lease(SparkSession spark, Lake lake, Options options, RunReport report) {
+        Duration duration = oneRunAtATime() ? CommonOptions.leaseDuration(options) : Duration.ZERO;
+        LakeLease lease;
+        try {
+            lease = LakeLease.acquire(spark.sparkContext().hadoopConfiguration(), lake, name(), report.runId(),
+                    name(), duration);
+        } catch (LakeLease.HeldException e) {
+            LOG.error("{}: {}", name(), e.getMessage());
+            report.fail(name() + LEASE_HELD, e.getMessage() + " This run read and wrote nothing: the run holding the"
+                    + " lease goes on, and the next run after it takes up whatever it leaves.");
+            return null;
+        }
+        if (oneRunAtATime()) {
+            LOG.info("{}: lease {}", name(), lease.describe());
+        }
+        if (!lease.held() && !duration.isZero()) {
+            report.note("No lease kept this run apart from other " + name() + " runs on the lake ("
+                    + lease.describe() + "). " + withoutLease());
+        }
+        return lease;
     }
 
     /**

@@ -494,7 +494,8 @@ public final class LakeLease implements AutoCloseable {
         public synchronized void ensureHeld() {
             if (lostBecause != null) {
                 throw new LostException("This run lost the lease " + uri + ": " + lostBecause + ". It stops before "
-                        + "writing more; what it wrote is safe, and the run holding the lease now reads its objects.");
+                        + "writing more; what it wrote is safe, and the run holding the lease now, or the next run after"
+                        + " it, takes up what this one leaves.");
             }
             long sinceConfirmed = System.nanoTime() - confirmedAt;
             if (sinceConfirmed > duration.toNanos() * 3 / 4) {
