@@ -2,6 +2,7 @@ package org.canvaslake.mirror.lake;
 
 import static org.apache.spark.sql.functions.col;
 
+import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,6 +25,7 @@ import org.canvaslake.common.job.JobContext;
 import org.canvaslake.common.job.SparkJob;
 import org.canvaslake.common.lake.Lake;
 import org.canvaslake.common.report.RunReport;
+import org.canvaslake.mirror.JdbcMirror;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * only what changed since the Delta version it mirrored last (read from the table's Change Data Feed; inserts and
  * updates upserted by key, deletes deleted). The first run, {@code --full}, or a range the feed does not cover
  * reload the table. Rows go through the shared {@link TableLoader}; the mirrored version of each table is kept
- * in the target database ({@link JdbcMirrorState}) and saved only after its rows are in.
+ * in the target database ({@link JdbcMirrorState}) and saved only after its rows are in. One run per target at a time:
+ * a lock in the target database ({@link MirrorLock}), taken before anything is read.
  */
 public final class LakeMirrorJob extends SparkJob {
 
@@ -54,8 +57,12 @@ public final class LakeMirrorJob extends SparkJob {
             "Key columns where they cannot be guessed (event_id, else id, else <entity>_id): "
                     + "table=col[+col],... e.g. cd2.enrollments=id");
     static final OptionSpec STATE_TABLE = OptionSpec.value("state-table", JdbcMirrorState.DEFAULT_TABLE,
-            "Table in the target database that records the Delta version mirrored per lake table");
+            "Table in the target database that records the Delta version mirrored per lake table. It also names the "
+                    + "run's lock there: one mirror run per state table at a time (a PostgreSQL advisory lock, "
+                    + "MariaDB's GET_LOCK), and a run that finds it held stops at once, naming the holder");
     static final OptionSpec FULL = OptionSpec.flag("full", "Reload every listed table completely");
+    /** The report's unit for a run that found the target's lock held ({@link MirrorLock}). */
+    static final String LOCK_HELD = "mirror (lock held by another run)";
 
     private final TableLoaders.Factory loaders;
     private final Function<TableLoaders.Target, MirrorState> states;
@@ -77,8 +84,8 @@ public final class LakeMirrorJob extends SparkJob {
 
     /**
      * No lake lease: what a mirror run writes, and its state, are in the target database, so a lease on the lake would
-     * also keep apart two mirrors into different databases while not covering two lakes mirrored into one. Two runs
-     * into one database would need a lock there (not done; the DAG's max_active_runs=1 keeps scheduled runs apart).
+     * also keep apart two mirrors into different databases while not covering two lakes mirrored into one. The run
+     * takes a lock in the target database instead ({@link MirrorLock}).
      */
     @Override
     protected boolean oneRunAtATime() {
@@ -121,10 +128,25 @@ public final class LakeMirrorJob extends SparkJob {
         String stateTable = options.getOrDefault("state-table", JdbcMirrorState.DEFAULT_TABLE);
         MirrorState state = stateTable.equals(JdbcMirrorState.DEFAULT_TABLE) ? states.apply(target)
                 : new JdbcMirrorState(target, stateTable);
-        try (TableLoader loader = loaders.open(target)) {
+        MirrorLock lock;
+        try {
+            lock = MirrorLock.take(target, stateTable, context.report().runId());
+        } catch (MirrorLock.HeldException e) {
+            LOG.error("mirror: {}", e.getMessage());
+            context.report().fail(LOCK_HELD, e.getMessage() + " This run read and wrote nothing: the run holding the "
+                    + "lock goes on, and the next run after it mirrors what it leaves.");
+            return;
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot connect to " + JdbcMirror.at(url, null, null).describe() + " to "
+                    + "take the mirror's lock: " + e.getMessage() + " (check --jdbc-url, --jdbc-user and the "
+                    + "password)", e);
+        }
+        try (lock; TableLoader loader = loaders.open(target)) {
             for (String table : tables) {
                 try {
-                    mirror(context.spark(), context.lake(), table, keys, options, loader, state, context.report());
+                    lock.ensureHeld();
+                    mirror(context.spark(), context.lake(), table, keys, options, loader, state, lock,
+                            context.report());
                 } catch (UsageException e) {
                     throw e;
                 } catch (Exception e) {
@@ -137,7 +159,7 @@ public final class LakeMirrorJob extends SparkJob {
     }
 
     private void mirror(SparkSession spark, Lake lake, String table, Map<String, List<String>> givenKeys,
-                        Options options, TableLoader loader, MirrorState state, RunReport report) {
+                        Options options, TableLoader loader, MirrorState state, MirrorLock lock, RunReport report) {
         long start = System.nanoTime();
         String path = lake.table(table);
         if (!DeltaTables.exists(spark, path)) {
@@ -189,6 +211,7 @@ public final class LakeMirrorJob extends SparkJob {
                 report.count(table, "mirrored_deletes", del);
             }
         }
+        lock.ensureHeld();
         state.save(table, path, targetTable, version, report.runId());
         report.count(table, "delta_version", version);
         LOG.info("Mirrored {} into {}.{}: {} in {} ms", table, target[0], target[1], mode,

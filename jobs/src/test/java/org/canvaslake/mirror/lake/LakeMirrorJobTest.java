@@ -144,6 +144,47 @@ class LakeMirrorJobTest {
         assertThat(target(loader)).isEqualTo(lakeRows);
     }
 
+    /**
+     * Two mirror runs into one database: the second finds the first's lock in the database (a session of its own, as
+     * another process's would be) and stops before reading or loading anything; a run keeping its state in another
+     * table is not held up; once the first lets go, the next run mirrors.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {PG, MARIADB})
+    void aRunWhileAnotherHoldsTheTargetsLockStopsAtOnceAndLoadsNothing(String url, @TempDir Path dir)
+            throws Exception {
+        String stateTable = "mirror_lock_test";
+        String otherState = "mirror_lock_test_other";
+        drop(url, stateTable);
+        drop(url, otherState);
+        Lake lake = Lake.at(dir.toString());
+        DeltaTables.append(spark.createDataFrame(List.of(row("a", 1)), SCHEMA), lake.table("events.live_stream"),
+                List.of());
+        RecordingLoader loader = new RecordingLoader();
+        LakeMirrorJob job = new LakeMirrorJob(t -> loader, t -> new JdbcMirrorState(t, stateTable));
+        boolean pg = url.contains("postgresql");
+        TableLoaders.Target target = new TableLoaders.Target(url, pg ? "postgres" : "root", null);
+        try (MirrorLock other = MirrorLock.take(target, stateTable, "the-scheduled-run")) {
+            RunReport refused = runOn(job, lake, url, "--state-table", stateTable);
+            assertThat(refused.failures()).singleElement().satisfies(f -> {
+                assertThat(f.unit()).isEqualTo(LakeMirrorJob.LOCK_HELD);
+                assertThat(f.message()).contains("Another mirror run into this database holds", stateTable,
+                        pg ? "'canvaslake mirror run the-scheduled-run'" : "connection ", "read and wrote nothing");
+            });
+            assertThat(loader.calls).as("nothing loaded").isEmpty();
+            assertThat(tableExists(url, stateTable)).as("its state not even read").isFalse();
+
+            LakeMirrorJob apart = new LakeMirrorJob(t -> loader, t -> new JdbcMirrorState(t, otherState));
+            assertThat(runOn(apart, lake, url, "--state-table", otherState).failures()).isEmpty();
+            assertThat(loader.calls).containsExactly("replace events.live_stream");
+        }
+        loader.calls.clear();
+        assertThat(run(job, lake, url, "--state-table", stateTable).failures()).isEmpty();
+        assertThat(loader.calls).containsExactly("replace events.live_stream");
+        drop(url, stateTable);
+        drop(url, otherState);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {PG, MARIADB})
     void theRealLoaderLeavesTheDatabaseTableEqualToTheLakeTable(String url, @TempDir Path dir) throws Exception {
@@ -221,13 +262,18 @@ class LakeMirrorJobTest {
     }
 
     private RunReport run(LakeMirrorJob job, Lake lake, String url, String... more) {
+        RunReport report = runOn(job, lake, url, more);
+        assertThat(report.failures()).as(report.toText()).isEmpty();
+        return report;
+    }
+
+    /** Runs the job and returns its report whatever it says. */
+    private RunReport runOn(LakeMirrorJob job, Lake lake, String url, String... more) {
         List<String> args = new ArrayList<>(List.of("--lake", lake.root(), "--tables", "events.live_stream",
                 "--jdbc-url", url, "--jdbc-user", url.contains("postgresql") ? "postgres" : "root"));
         args.addAll(List.of(more));
         Options options = Options.parse(job.spec(), args, n -> null, new SecretResolver(n -> null, n -> null, n -> null));
-        RunReport report = job.runWith(spark, options, RunReport.start("mirror"));
-        assertThat(report.failures()).as(report.toText()).isEmpty();
-        return report;
+        return job.runWith(spark, options, RunReport.start("mirror"));
     }
 
     private static List<String> target(RecordingLoader loader) {
@@ -237,6 +283,13 @@ class LakeMirrorJobTest {
 
     private static Row row(String id, long n) {
         return RowFactory.create(id, "e", n);
+    }
+
+    private static boolean tableExists(String url, String table) throws Exception {
+        try (Connection c = DriverManager.getConnection(url, url.contains("postgresql") ? "postgres" : "root", null);
+             java.sql.ResultSet rs = c.getMetaData().getTables(c.getCatalog(), null, table, null)) {
+            return rs.next();
+        }
     }
 
     private static void drop(String url, String table) throws Exception {
