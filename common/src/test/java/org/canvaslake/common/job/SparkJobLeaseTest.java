@@ -60,7 +60,11 @@ class SparkJobLeaseTest {
         }
 
         RunReport run(SparkSession spark, Path lake, String... more) {
-            List<String> args = new ArrayList<>(List.of("--lake", lake.toString()));
+            return run(spark, lake.toString(), more);
+        }
+
+        RunReport run(SparkSession spark, String lake, String... more) {
+            List<String> args = new ArrayList<>(List.of("--lake", lake));
             args.addAll(List.of(more));
             Options options = Options.parse(spec(), args);
             return runWith(spark, options, runReport(options));
@@ -111,6 +115,18 @@ class SparkJobLeaseTest {
             assertThat(off.notes()).as("turned off on purpose: no note").noneMatch(n -> n.contains("No lease"));
             assertThat(turnedOff.ranUnder).singleElement().satisfies(l -> assertThat(l.held()).isFalse());
         }
+    }
+
+    /** A lake whose storage gives no lease (here gs://, no lease and no file system either): the run says so. */
+    @Test
+    void aRunOnALakeWithoutALeaseRunsAndSaysNothingKeptItApart(SparkSession spark) {
+        Probe job = new Probe(true);
+        RunReport report = job.run(spark, "gs://some-bucket/lake");
+        assertThat(job.ranUnder).singleElement().satisfies(l -> assertThat(l.held()).isFalse());
+        assertThat(report.failures()).isEmpty();
+        assertThat(report.notes()).anySatisfy(n -> assertThat(n).contains(
+                "No lease kept this run apart from other probe runs on the lake (gs://some-bucket/lake/"
+                        + LakeLease.FOLDER + "/probe", "nothing stops a run started by hand"));
     }
 
     @Test
