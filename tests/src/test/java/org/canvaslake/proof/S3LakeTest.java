@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -33,6 +34,7 @@ import org.canvaslake.common.lake.Lake;
 import org.canvaslake.common.lake.LakeLease;
 import org.canvaslake.common.report.RunReport;
 import org.canvaslake.common.testing.SparkTest;
+import org.canvaslake.dap.DapSyncJob;
 import org.canvaslake.events.EventsJob;
 import org.canvaslake.lander.BatchLander;
 import org.canvaslake.lander.LiveEventMessage;
@@ -406,26 +408,10 @@ class S3LakeTest {
     void aCanvasRunThatLosesItsLeaseWritesNoTableAfterAndLeavesTheLeaseToTheOtherRun(SparkSession spark)
             throws Exception {
         Lake lake = Lake.at("s3://" + BUCKET + "/lost-lease");
-        String key = "lost-lease/" + LakeLease.FOLDER + "/canvas.json";
-        Instant now = Instant.now();
-        String other = ("{\"run_id\":\"run-other\",\"job\":\"canvas\",\"host\":\"elsewhere\",\"pid\":1,"
-                + "\"since\":\"%s\",\"until\":\"%s\",\"token\":\"t-other\"}").formatted(now, now.plusSeconds(60));
-        CrashPoints.onReach(CanvasJob.CRASH_AFTER_RAW, () -> {
-            s3.putObject(r -> r.bucket(BUCKET).key(key), RequestBody.fromString(other));
-            try {
-                // the run renews its 2-second lease every half second: the next renewal is refused
-                Thread.sleep(1_500);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
         RunReport lost;
         try (FakeCanvasServer canvas = FakeCanvasServer.start(Institution.generate(5, Institution.Size.TEST))) {
-            List<String> args = new ArrayList<>(List.of(canvasArgs(canvas)));
-            args.addAll(List.of("--lease-minutes", String.valueOf(2.0 / 60)));
-            lost = runOn(new CanvasJob(), spark, lake, args.toArray(String[]::new));
-        } finally {
-            CrashPoints.clearReached();
+            lost = leaseTakenAt(CanvasJob.CRASH_AFTER_RAW, lake, "canvas", () -> runOn(new CanvasJob(), spark, lake,
+                    withBriefLease(canvasArgs(canvas))));
         }
         assertThat(keys("lost-lease/raw/canvas_api/")).as("the raw pages, written before the lease was lost")
                 .isNotEmpty();
@@ -433,8 +419,67 @@ class S3LakeTest {
         assertThat(lost.failures()).as("each of users, courses, assignments, enrollments").hasSize(4)
                 .allSatisfy(f -> assertThat(f.message()).contains("lost the lease"));
         assertThat(keys("lost-lease/canvas/")).as("no table written").isEmpty();
+    }
+
+    /**
+     * The same with dap sync, one table at a time: the lease is taken from it once the first table (users) is synced
+     * and the second's (courses') bad lines are quarantined; courses and submissions are then not written.
+     */
+    @Test
+    void aDapSyncThatLosesItsLeaseWritesNoTableAfter(SparkSession spark) throws Exception {
+        Lake lake = Lake.at("s3://" + BUCKET + "/dap-lost-lease");
+        String schema = "cl_lost_" + UUID.randomUUID().toString().substring(0, 8);
+        try (FakeDapServer dap = FakeDapServer.start(FakeDapServer.Settings.defaults()
+                .withSize(Institution.Size.TEST).withRecordsPerObject(100))) {
+            dap.addBrokenLines("courses", List.of("not a record at all"));
+            RunReport lost = leaseTakenAt(DapSyncJob.CRASH_AFTER_QUARANTINE + "courses", lake, "dap",
+                    () -> CrashRerunDrills.dapSync(spark, lake.root(), dap, schema,
+                            withBriefLease("--parallelism", "1")));
+            assertThat(lost.failures()).extracting(RunReport.Failure::unit)
+                    .containsExactlyInAnyOrder("cd2.courses", "cd2.submissions");
+            assertThat(lost.failures()).allSatisfy(f -> assertThat(f.message()).contains("lost the lease"));
+            assertThat(keys("dap-lost-lease/cd2/users/_delta_log/")).as("synced before").isNotEmpty();
+            assertThat(keys("dap-lost-lease/cd2/courses/")).as("not written after").isEmpty();
+            assertThat(keys("dap-lost-lease/cd2/submissions/")).as("not written after").isEmpty();
+        } finally {
+            CrashRerunDrills.dropSchemas(List.of(schema));
+        }
+    }
+
+    /** The job's options with a lease of two seconds, renewed every half second. */
+    private static String[] withBriefLease(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--lease-minutes", String.valueOf(2.0 / 60)));
+        return all.toArray(String[]::new);
+    }
+
+    /**
+     * Runs {@code run}, which takes the lake's lease {@code name}; when it reaches {@code point}, another run takes the
+     * lease over, and the run's next renewal is refused. Returns the run's report once the other run's lease is seen
+     * left in place, then removes it.
+     */
+    private RunReport leaseTakenAt(String point, Lake lake, String name, Supplier<RunReport> run) {
+        String key = URI.create(lake.root()).getPath().substring(1) + "/" + LakeLease.FOLDER + "/" + name + ".json";
+        Instant now = Instant.now();
+        String other = ("{\"run_id\":\"run-other\",\"job\":\"" + name + "\",\"host\":\"elsewhere\",\"pid\":1,"
+                + "\"since\":\"%s\",\"until\":\"%s\",\"token\":\"t-other\"}").formatted(now, now.plusSeconds(60));
+        CrashPoints.onReach(point, () -> {
+            s3.putObject(r -> r.bucket(BUCKET).key(key), RequestBody.fromString(other));
+            try {
+                Thread.sleep(1_500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        RunReport report;
+        try {
+            report = run.get();
+        } finally {
+            CrashPoints.clearReached();
+        }
         assertThat(read(key)).as("the other run's lease left alone").contains("run-other");
         s3.deleteObject(r -> r.bucket(BUCKET).key(key));
+        return report;
     }
 
     /** Another driver's append of one row ({@code id}) to commit-race/runs: its Parquet file there, and its commit. */
