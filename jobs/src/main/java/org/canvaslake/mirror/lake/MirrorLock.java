@@ -131,10 +131,6 @@ final class MirrorLock implements AutoCloseable {
         }
     }
 
-    String describe() {
-        return describe;
-    }
-
     /**
      * Throws unless the lock's connection is still open (a database restart or a dropped connection ends the lock
      * with it): call it before each table and before the state is saved.
