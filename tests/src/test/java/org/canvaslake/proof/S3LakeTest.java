@@ -417,7 +417,7 @@ class S3LakeTest {
                 .isNotEmpty();
         assertThat(lost.exitCode()).isEqualTo(1);
         assertThat(lost.failures()).as("each of users, courses, assignments, enrollments").hasSize(4)
-                .allSatisfy(f -> assertThat(f.message()).contains("lost the lease"));
+                .allSatisfy(S3LakeTest::stoppedForItsLease);
         assertThat(keys("lost-lease/canvas/")).as("no table written").isEmpty();
     }
 
@@ -437,7 +437,7 @@ class S3LakeTest {
                             withBriefLease("--parallelism", "1")));
             assertThat(lost.failures()).extracting(RunReport.Failure::unit)
                     .containsExactlyInAnyOrder("cd2.courses", "cd2.submissions");
-            assertThat(lost.failures()).allSatisfy(f -> assertThat(f.message()).contains("lost the lease"));
+            assertThat(lost.failures()).allSatisfy(S3LakeTest::stoppedForItsLease);
             assertThat(keys("dap-lost-lease/cd2/users/_delta_log/")).as("synced before").isNotEmpty();
             assertThat(keys("dap-lost-lease/cd2/courses/")).as("not written after").isEmpty();
             assertThat(keys("dap-lost-lease/cd2/submissions/")).as("not written after").isEmpty();
@@ -446,16 +446,25 @@ class S3LakeTest {
         }
     }
 
-    /** The job's options with a lease of two seconds, renewed every half second. */
+    /** The job's options with a lease of four seconds, renewed every second. */
     private static String[] withBriefLease(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--lease-minutes", String.valueOf(2.0 / 60)));
+        all.addAll(List.of("--lease-minutes", String.valueOf(4.0 / 60)));
         return all.toArray(String[]::new);
     }
 
     /**
-     * Runs {@code run}, which takes the lake's lease {@code name}; when it reaches {@code point}, another run takes the
-     * lease over, and the run's next renewal is refused. Returns the run's report once the other run's lease is seen
+     * A unit the run failed because its lease is no longer its own: usually its renewal was refused ("lost the
+     * lease"); on a busy machine the renewer may not have tried yet, and then the lease, unconfirmed for more than
+     * three quarters of its time, stops the run all the same.
+     */
+    private static void stoppedForItsLease(RunReport.Failure f) {
+        assertThat(f.message()).contains("LostException", "stops before writing more");
+    }
+
+    /**
+     * Runs {@code run}, which takes the lake's lease {@code name} ({@link #withBriefLease}); when it reaches {@code
+     * point}, another run takes the lease over, and the run's next renewal is refused. Returns the run's report once the other run's lease is seen
      * left in place, then removes it.
      */
     private RunReport leaseTakenAt(String point, Lake lake, String name, Supplier<RunReport> run) {
@@ -466,7 +475,8 @@ class S3LakeTest {
         CrashPoints.onReach(point, () -> {
             s3.putObject(r -> r.bucket(BUCKET).key(key), RequestBody.fromString(other));
             try {
-                Thread.sleep(1_500);
+                // past three quarters of the 4-second lease: refused renewals, or none, the run may not go on
+                Thread.sleep(3_500);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -356,9 +356,7 @@ public final class LakeLease implements AutoCloseable {
                         return none(uri.toString(), "the S3 store does not implement conditional PUTs");
                     }
                     if (e.statusCode() == 404) {
-                        throw new IllegalStateException("Cannot take the lease " + uri + ": the bucket " + bucket
-                                + " does not exist (" + e.getMessage() + "). Check that the lake (--lake) names a"
-                                + " bucket that exists and that this job can reach", e);
+                        throw noBucket(uri, bucket, e);
                     }
                     if (refusal == S3Conditional.Refusal.OTHER) {
                         throw new IllegalStateException("Cannot take the lease " + uri + ": " + e.getMessage()
@@ -372,7 +370,13 @@ public final class LakeLease implements AutoCloseable {
                     LOG.info("Taking the lease {}: no answer ({}); reading what S3 holds", uri, e.getMessage());
                 }
                 if (etag == null) {
-                    Optional<Stored> there = read(client, bucket, key);
+                    Optional<Stored> there;
+                    try {
+                        there = read(client, bucket, key);
+                    } catch (S3Exception e) {
+                        // a missing key reads as empty: a 404 here is the bucket (its PUT's refusal got no answer)
+                        throw e.statusCode() == 404 ? noBucket(uri, bucket, e) : e;
+                    }
                     if (there.isEmpty()) {
                         continue; // released between the PUT and the read: try again
                     }
@@ -403,6 +407,12 @@ public final class LakeLease implements AutoCloseable {
             }
             throw new IllegalStateException("Cannot take the lease " + uri + ": it changed hands " + ATTEMPTS
                     + " times while this run tried; try again");
+        }
+
+        private static IllegalStateException noBucket(URI uri, String bucket, S3Exception e) {
+            return new IllegalStateException("Cannot take the lease " + uri + ": the bucket " + bucket
+                    + " does not exist (" + e.getMessage() + "). Check that the lake (--lake) names a bucket that"
+                    + " exists and that this job can reach", e);
         }
 
         private static String key(URI uri) {
@@ -500,8 +510,9 @@ public final class LakeLease implements AutoCloseable {
             long sinceConfirmed = System.nanoTime() - confirmedAt;
             if (sinceConfirmed > duration.toNanos() * 3 / 4) {
                 throw new LostException("The lease " + uri + " was last renewed " + sinceConfirmed / 1_000_000_000L
-                        + " s ago (it lasts " + duration.toSeconds() + " s; last error: " + lastError + "): another run"
-                        + " may have taken it over, so this one stops before writing more.");
+                        + " s ago (it lasts " + duration.toSeconds() + " s" + (lastError == null ? ""
+                        : "; last error: " + lastError) + "): another run may have taken it over, so this one stops"
+                        + " before writing more.");
             }
         }
 
