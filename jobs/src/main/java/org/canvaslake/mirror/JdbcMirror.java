@@ -75,7 +75,12 @@ public final class JdbcMirror {
 
     /** The URL with any credential in it masked, for logs and reports. */
     public String describe() {
-        return Redaction.redact(url.replaceAll("(?i)(password=)[^&;]*", "$1" + Redaction.MASK));
+        return masked(url);
+    }
+
+    /** A JDBC URL with any credential in it masked, for logs and reports. */
+    public static String masked(String jdbcUrl) {
+        return Redaction.redact(jdbcUrl.replaceAll("(?i)(password=)[^&;]*", "$1" + Redaction.MASK));
     }
 
     Connection open() throws SQLException {

@@ -1,7 +1,6 @@
 package org.canvaslake.mirror.lake;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -33,7 +32,7 @@ public final class JdbcMirrorState implements MirrorState {
 
     @Override
     public OptionalLong version(String sourcePath, String targetTable) {
-        try (Connection c = connect()) {
+        try (Connection c = target.connect()) {
             create(c);
             try (PreparedStatement s = c.prepareStatement("SELECT delta_version FROM " + table
                     + " WHERE target_table = ? AND source_path = ?")) {
@@ -50,7 +49,7 @@ public final class JdbcMirrorState implements MirrorState {
 
     @Override
     public void save(String lakeTable, String sourcePath, String targetTable, long version, String runId) {
-        try (Connection c = connect()) {
+        try (Connection c = target.connect()) {
             create(c);
             c.setAutoCommit(false);
             try (PreparedStatement d = c.prepareStatement("DELETE FROM " + table + " WHERE target_table = ?");
@@ -81,11 +80,6 @@ public final class JdbcMirrorState implements MirrorState {
                     + "lake_table VARCHAR(200) NOT NULL, source_path VARCHAR(2000) NOT NULL, "
                     + "delta_version BIGINT NOT NULL, mirrored_at VARCHAR(40) NOT NULL, run_id VARCHAR(100))");
         }
-    }
-
-    private Connection connect() throws SQLException {
-        return DriverManager.getConnection(target.jdbcUrl(), target.user(),
-                target.password() == null ? null : target.password().reveal());
     }
 
     private IllegalStateException failure(String what, SQLException e) {

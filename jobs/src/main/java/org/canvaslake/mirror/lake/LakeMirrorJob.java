@@ -137,7 +137,7 @@ public final class LakeMirrorJob extends SparkJob {
                     + "lock goes on, and the next run after it mirrors what it leaves.");
             return;
         } catch (SQLException e) {
-            throw new IllegalStateException("Cannot connect to " + JdbcMirror.at(url, null, null).describe() + " to "
+            throw new IllegalStateException("Cannot connect to " + JdbcMirror.masked(url) + " to "
                     + "take the mirror's lock: " + e.getMessage() + " (check --jdbc-url, --jdbc-user and the "
                     + "password)", e);
         }

@@ -2,7 +2,6 @@ package org.canvaslake.mirror.lake;
 
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -43,8 +42,7 @@ final class MirrorLock implements AutoCloseable {
 
     /** Takes the lock for the mirror whose state is in {@code stateTable}, or throws {@link HeldException}. */
     static MirrorLock take(TableLoaders.Target target, String stateTable, String runId) throws SQLException {
-        Connection c = DriverManager.getConnection(target.jdbcUrl(), target.user(),
-                target.password() == null ? null : target.password().reveal());
+        Connection c = target.connect();
         try {
             MirrorLock lock = target.jdbcUrl().startsWith("jdbc:postgresql:") ? postgres(c, stateTable, runId)
                     : mariadb(c, stateTable);

@@ -1,5 +1,9 @@
 package org.canvaslake.mirror.lake;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+
 import org.canvaslake.common.secrets.Secret;
 
 /**
@@ -10,6 +14,11 @@ public final class TableLoaders {
 
     /** Connection settings of the target database. */
     public record Target(String jdbcUrl, String user, Secret password) {
+        /** A connection of its own to the target (the mirror's state and its lock each use one). */
+        public Connection connect() throws SQLException {
+            return DriverManager.getConnection(jdbcUrl, user, password == null ? null : password.reveal());
+        }
+
         @Override
         public String toString() {
             return "Target[" + jdbcUrl + ", user " + user + ", password ****]";
