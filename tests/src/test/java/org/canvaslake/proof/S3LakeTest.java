@@ -379,6 +379,41 @@ class S3LakeTest {
         s3.deleteObject(r -> r.bucket(BUCKET).key(key));
     }
 
+    /**
+     * The jobs check their lease before each table; the last check is inside the commit itself
+     * ({@code S3ConditionalLogStore}, right before the PUT of the log version), for a lease lost while the table's
+     * files were being written. Shown on a bare Delta write: a lost lease keeps every commit on its lake from being
+     * sent, except the run log's; other lakes in the bucket are not fenced.
+     */
+    @Test
+    void aLakeWhoseLeaseThisRunLostGetsNoCommitButTheRunLogsAndOtherLakesDo(SparkSession spark) throws Exception {
+        Configuration conf = spark.sessionState().newHadoopConf();
+        Lake lake = Lake.at("s3://" + BUCKET + "/fenced");
+        String key = "fenced/" + LakeLease.FOLDER + "/events.json";
+        try (LakeLease lease = LakeLease.acquire(conf, lake, "events", "run-1", "events", Duration.ofSeconds(2))) {
+            String table = lake.table("events.live_stream");
+            spark.range(3).write().format("delta").save(table);
+            s3.putObject(r -> r.bucket(BUCKET).key(key), RequestBody.fromString(read(key).replace("run-1",
+                    "run-other")));
+            Thread.sleep(1_500); // past the next renewal, which S3 refuses: the lease is lost
+
+            assertThatThrownBy(() -> spark.range(3, 6).write().format("delta").mode("append").save(table))
+                    .hasStackTraceContaining("LostException").hasStackTraceContaining("lost the lease");
+            assertThat(keys("fenced/events/live_stream/_delta_log/")).as("no second version")
+                    .noneMatch(k -> k.endsWith("00000000000000000001.json"));
+            assertThat(spark.read().format("delta").load(table).count()).isEqualTo(3);
+
+            spark.range(1).write().format("delta").save(lake.table("_meta.runs"));
+            spark.range(1).write().format("delta").save("s3://" + BUCKET + "/fenced-not/events/live_stream");
+            assertThat(keys("fenced/_meta/runs/_delta_log/")).as("the run log").isNotEmpty();
+            assertThat(keys("fenced-not/events/live_stream/_delta_log/")).as("another lake").isNotEmpty();
+        }
+        spark.range(1).write().format("delta").mode("append").save(lake.table("events.live_stream"));
+        assertThat(keys("fenced/events/live_stream/_delta_log/")).as("once the lease is given back, no fence")
+                .anyMatch(k -> k.endsWith("00000000000000000001.json"));
+        s3.deleteObject(r -> r.bucket(BUCKET).key(key));
+    }
+
     @Test
     void anEventsRunWhoseLeaseAnotherRunHoldsStopsAtOnceWritesNothingAndTheNextRunGoesOn(SparkSession spark)
             throws Exception {

@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.canvaslake.common.lake.LakeLease;
 import org.canvaslake.common.s3.S3ClientSettings;
 import org.canvaslake.common.s3.S3Conditional;
 import org.slf4j.Logger;
@@ -44,6 +45,9 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * encryption that S3A's settings give ({@code fs.s3a.*}, per bucket {@code fs.s3a.bucket.<bucket>.*}), else the
  * SDK's defaults (the job's role on Glue and EMR). A store that answers that it does not implement conditional PUTs
  * (501, as some S3-compatible servers do) gets Delta's default behaviour, with a warning once per bucket.
+ *
+ * <p>Before a new version is written, the lake's lease is checked once more ({@link LakeLease#ensureCommitAllowed}):
+ * a run that lost its lease while it wrote a table's files does not commit them.
  */
 public class S3ConditionalLogStore extends S3SingleDriverLogStore {
 
@@ -62,6 +66,10 @@ public class S3ConditionalLogStore extends S3SingleDriverLogStore {
             throws IOException {
         URI uri = path.toUri();
         String bucket = uri.getHost();
+        String key = uri.getPath().startsWith("/") ? uri.getPath().substring(1) : uri.getPath();
+        if (!overwrite && bucket != null) {
+            LakeLease.ensureCommitAllowed(bucket, key);
+        }
         if (overwrite || bucket == null || WITHOUT_CONDITIONAL_PUT.contains(bucket)) {
             super.write(path, actions, overwrite, hadoopConf);
             return;
@@ -69,7 +77,6 @@ public class S3ConditionalLogStore extends S3SingleDriverLogStore {
         List<String> lines = new ArrayList<>();
         actions.forEachRemaining(lines::add);
         byte[] body = bytes(lines);
-        String key = uri.getPath().startsWith("/") ? uri.getPath().substring(1) : uri.getPath();
         S3ClientSettings settings = S3ClientSettings.of(hadoopConf, bucket);
         S3Client client = settings.sharedClient();
         if (LOGGED.add(bucket)) {

@@ -60,13 +60,22 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  *
  * <p>The holder calls {@link #ensureHeld} before each commit: it fails once the lease was taken over, or has not been
  * renewed for three quarters of its duration (S3 unreachable), so a run that may have lost its lease stops before it
- * writes rather than after.
+ * writes rather than after. On S3 the same check also runs inside each Delta commit, right before the PUT of the log
+ * version ({@link #ensureCommitAllowed}), so a lease lost while a table's files were being written stops that commit
+ * too.
  */
 public final class LakeLease implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LakeLease.class);
     /** Where the leases live, under the lake's root: beside the {@code _meta} tables, inside none of them. */
     public static final String FOLDER = "_meta/_leases";
+    /**
+     * Where a run still commits after losing its lease: the run log ({@code _meta.runs}), so that the run's report
+     * says how it ended. Relative to the lake's root.
+     */
+    static final String RUN_LOG = "_meta/runs/";
+    /** The S3 leases this JVM holds, by the lake root they fence ({@code bucket/prefix/}). */
+    private static final Map<LakeLease, String> FENCES = new ConcurrentHashMap<>();
     /** Looked up once: on some hosts the lookup waits on DNS. */
     private static final String HOST = host();
 
@@ -192,7 +201,8 @@ public final class LakeLease implements AutoCloseable {
             return LocalLock.take(lake.localRoot().resolve(FOLDER).resolve(name + ".lock"), me);
         }
         if ("s3".equals(scheme) || "s3a".equals(scheme)) {
-            return S3Lease.take(hadoop, URI.create(where + ".json"), me, duration);
+            LakeLease lease = S3Lease.take(hadoop, URI.create(where + ".json"), me, duration);
+            return lease.held() ? lease.fencing(URI.create(lake.root())) : lease;
         }
         return none(where, "a lake on " + scheme + ":// has no lease (local and S3 lakes do)");
     }
@@ -212,9 +222,35 @@ public final class LakeLease implements AutoCloseable {
         keeper.ensureHeld();
     }
 
+    /**
+     * The last check before a Delta commit creates {@code s3://<bucket>/<key>} (a log version): throws {@link
+     * LostException} when the file lies in a lake whose lease this JVM took and may have lost, so the commit is never
+     * sent. The jobs' own checks before each table come first; this one covers a lease lost while the table's data
+     * files were being written. The run log ({@link #RUN_LOG}) is left out: a run that lost its lease still records its
+     * report. A JVM runs one job (spark-submit, Glue, EMR Serverless), so every lease held here is that run's.
+     */
+    public static void ensureCommitAllowed(String bucket, String key) {
+        FENCES.forEach((lease, root) -> {
+            int slash = root.indexOf('/');
+            String prefix = root.substring(slash + 1);
+            if (root.substring(0, slash).equals(bucket) && key.startsWith(prefix)
+                    && !key.startsWith(prefix + RUN_LOG)) {
+                lease.ensureHeld();
+            }
+        });
+    }
+
     @Override
     public void close() {
+        FENCES.remove(this);
         keeper.release();
+    }
+
+    /** The lease, fencing the commits under the lake's root (an S3 lease; no other can be lost unseen). */
+    private LakeLease fencing(URI lakeRoot) {
+        String path = lakeRoot.getPath() == null ? "" : lakeRoot.getPath().replaceAll("^/+|/+$", "");
+        FENCES.put(this, lakeRoot.getHost() + "/" + (path.isEmpty() ? "" : path + "/"));
+        return this;
     }
 
     private static String host() {

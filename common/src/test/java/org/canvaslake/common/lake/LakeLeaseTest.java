@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.hadoop.conf.Configuration;
+import org.canvaslake.common.report.RunLog;
 import org.canvaslake.common.s3.NotImplementedS3;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -120,5 +121,11 @@ class LakeLeaseTest {
             assertThat(hdfs.held()).isFalse();
             assertThat(hdfs.describe()).contains("hdfs:// has no lease");
         }
+    }
+
+    @Test
+    void theRunLogLeftOutOfTheCommitFenceIsTheRunLogsTable() {
+        Lake lake = Lake.at("s3://bucket/lake");
+        assertThat(lake.table(RunLog.TABLE) + "/").isEqualTo(lake.root() + "/" + LakeLease.RUN_LOG);
     }
 }
