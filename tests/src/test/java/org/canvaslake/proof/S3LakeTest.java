@@ -481,6 +481,35 @@ class S3LakeTest {
         }
     }
 
+    /**
+     * The same with the product job: its lease taken once it switched on the events' Change Data Feed, it writes no
+     * product table; taken once the table is committed, it does not record its state (so the next run does that work
+     * again rather than skipping it); the run after takes the lease and completes.
+     */
+    @Test
+    void aProductRunThatLosesItsLeaseWritesNeitherItsTableNorItsStateAfter(SparkSession spark) throws Exception {
+        Lake lake = Lake.at("s3://" + BUCKET + "/product-lost-lease");
+        new BatchLander(S3ObjectStore.at(lake.root(), s3)).land(batches(new LiveEventGenerator(
+                Institution.generate(11, Institution.Size.TEST), 11), 40, 20).get(0));
+        run(new EventsJob(), spark, lake, "--optimize", "never");
+
+        RunReport beforeTable = leaseTakenAt(ProductJob.CRASH_AFTER_EVENTS_FEED, lake, "product",
+                () -> runOn(new ProductJob(), spark, lake, withBriefLease()));
+        assertThat(beforeTable.failures()).singleElement().satisfies(S3LakeTest::stoppedForItsLease);
+        assertThat(keys("product-lost-lease/product/")).as("no product table").isEmpty();
+
+        RunReport beforeState = leaseTakenAt(ProductJob.CRASH_AFTER_TABLE, lake, "product",
+                () -> runOn(new ProductJob(), spark, lake, withBriefLease()));
+        assertThat(beforeState.failures()).singleElement().satisfies(S3LakeTest::stoppedForItsLease);
+        assertThat(keys("product-lost-lease/product/learning_events/_delta_log/")).as("the table, before")
+                .isNotEmpty();
+        assertThat(keys("product-lost-lease/_meta/product_state/")).as("no state after").isEmpty();
+
+        RunReport next = run(new ProductJob(), spark, lake);
+        assertThat(next.counter("product.full_rebuilds")).as("no state: rebuilt").isOne();
+        assertThat(keys("product-lost-lease/_meta/product_state/_delta_log/")).isNotEmpty();
+    }
+
     /** The job's options with a lease of four seconds, renewed every second. */
     private static String[] withBriefLease(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
