@@ -11,7 +11,7 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
-import org.canvaslake.common.s3.NotImplementedS3;
+import org.canvaslake.common.s3.StubS3;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,7 +26,7 @@ class S3ConditionalLogStoreTest {
     void aStoreWithoutConditionalPutsGetsDeltasOwnWriteEachActionOnItsLine(@TempDir java.nio.file.Path dir)
             throws Exception {
         // an S3-compatible server that answers every request 501 NotImplemented, and s3:// mapped onto local files
-        try (NotImplementedS3 server = NotImplementedS3.start()) {
+        try (StubS3 server = StubS3.notImplemented()) {
             Configuration conf = server.pointS3aAt(new Configuration(false));
             conf.set("fs.s3.impl", LocalFilesAsS3.class.getName());
             conf.setBoolean("fs.s3.impl.disable.cache", true);

@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.apache.hadoop.conf.Configuration;
 import org.canvaslake.common.report.RunLog;
-import org.canvaslake.common.s3.NotImplementedS3;
+import org.canvaslake.common.s3.StubS3;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -109,7 +109,7 @@ class LakeLeaseTest {
             off.ensureHeld();
         }
         assertThat(dir.resolve(LakeLease.FOLDER)).doesNotExist();
-        try (NotImplementedS3 store = NotImplementedS3.start();
+        try (StubS3 store = StubS3.notImplemented();
              LakeLease s3 = LakeLease.acquire(store.pointS3aAt(new Configuration(false)),
                      Lake.at("s3://no-conditional-puts/lake"), "events", "r", "events", TEN_MINUTES)) {
             assertThat(s3.held()).isFalse();
@@ -120,6 +120,20 @@ class LakeLeaseTest {
                 "r", "events", TEN_MINUTES)) {
             assertThat(hdfs.held()).isFalse();
             assertThat(hdfs.describe()).contains("hdfs:// has no lease");
+        }
+    }
+
+    @Test
+    void aLeaseInABucketThatIsNotThereIsRefusedNamingTheBucketAlsoWhenItsPutGotNoAnswer() throws Exception {
+        // the PUT's connection dropped (as S3Proxy does when it refuses before reading the body), and the read-back
+        // that decides what happened meets the missing bucket
+        try (StubS3 store = StubS3.withoutBucket()) {
+            assertThatThrownBy(() -> LakeLease.acquire(store.pointS3aAt(new Configuration(false)),
+                    Lake.at("s3://no-such-bucket/lake"), "events", "r", "events", TEN_MINUTES))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("s3://no-such-bucket/lake/_meta/_leases/events.json")
+                    .hasMessageContaining("the bucket no-such-bucket does not exist")
+                    .hasMessageContaining("Check that the lake (--lake) names a bucket that exists");
         }
     }
 
