@@ -23,7 +23,7 @@ final class MirrorLock implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MirrorLock.class);
     /** The first of PostgreSQL's two advisory-lock keys: ours ("CLMR"), so that other applications' keys differ. */
-    private static final int PG_CLASS = 0x434c4d52;
+    static final int PG_CLASS = 0x434c4d52;
 
     /** Another run holds the lock; the message names it as far as the database can tell. */
     static final class HeldException extends RuntimeException {
@@ -92,7 +92,7 @@ final class MirrorLock implements AutoCloseable {
     private static MirrorLock mariadb(Connection c, String stateTable) throws SQLException {
         // GET_LOCK names are server-wide (64 characters at most): the database and the state table, hashed
         String database = one(c, "SELECT DATABASE()");
-        String name = "canvaslake-mirror-" + Integer.toHexString(key(database + "." + stateTable));
+        String name = mariaDbName(database, stateTable);
         String what = "the lock '" + name + "' (GET_LOCK) of " + database + "." + stateTable;
         try (PreparedStatement s = c.prepareStatement("SELECT GET_LOCK(?, 0)")) {
             s.setString(1, name);
@@ -113,6 +113,11 @@ final class MirrorLock implements AutoCloseable {
             }
         }
         throw new HeldException("Another mirror run into this database holds " + what + ": " + holder + ".");
+    }
+
+    /** The MariaDB lock's name for a state table in a database. */
+    static String mariaDbName(String database, String stateTable) {
+        return "canvaslake-mirror-" + Integer.toHexString(key(database + "." + stateTable));
     }
 
     /** A non-negative 31-bit key for a name (PostgreSQL shows lock keys as unsigned; this keeps them one number). */

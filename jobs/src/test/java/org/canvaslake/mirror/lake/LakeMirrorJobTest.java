@@ -53,7 +53,7 @@ class LakeMirrorJobTest {
     }
 
     /** A target that holds rows by key, as the real loader's upserts would leave a SQL table. */
-    static final class RecordingLoader implements TableLoader {
+    static class RecordingLoader implements TableLoader {
         final Map<String, Map<String, List<Object>>> tables = new TreeMap<>();
         final List<String> calls = new ArrayList<>();
 
@@ -183,6 +183,75 @@ class LakeMirrorJobTest {
         assertThat(loader.calls).containsExactly("replace events.live_stream");
         drop(url, stateTable);
         drop(url, otherState);
+    }
+
+    /**
+     * The lock's connection ends in the middle of a run (a database restart, a network cut, an administrator's kill):
+     * the database has let the lock go, so another run may start. This run checks before it saves a table's state and
+     * before each next table: it saves nothing more and loads nothing more.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {PG, MARIADB})
+    void aRunWhoseLockConnectionEndsSavesNoStateAndLoadsNoTableAfter(String url, @TempDir Path dir) throws Exception {
+        String stateTable = "mirror_lock_cut_test";
+        drop(url, stateTable);
+        Lake lake = Lake.at(dir.toString());
+        for (String table : List.of("events.live_stream", "events.second")) {
+            DeltaTables.append(spark.createDataFrame(List.of(row("a", 1)), SCHEMA), lake.table(table), List.of());
+        }
+        RecordingLoader loader = new RecordingLoader() {
+            @Override
+            public LoadResult replace(String schema, String table, StructType s, List<String> keys,
+                                      Iterator<Row> rows) {
+                endLockConnection(url, stateTable);
+                return super.replace(schema, table, s, keys, rows);
+            }
+        };
+        LakeMirrorJob job = new LakeMirrorJob(t -> loader, t -> new JdbcMirrorState(t, stateTable));
+
+        RunReport cut = runOn(job, lake, url, "--state-table", stateTable, "--tables",
+                "events.live_stream,events.second");
+
+        assertThat(loader.calls).as("the first table, loaded while the lock was held").containsExactly(
+                "replace events.live_stream");
+        assertThat(cut.failures()).extracting(RunReport.Failure::unit)
+                .containsExactly("events.live_stream", "events.second");
+        assertThat(cut.failures()).allSatisfy(f -> assertThat(f.message()).contains("lock connection ended"));
+        assertThat(savedStates(url, stateTable)).as("no state saved after the lock was gone").isZero();
+        drop(url, stateTable);
+    }
+
+    /** Ends, from another session, the connection holding the mirror's lock of {@code stateTable}. */
+    private static void endLockConnection(String url, String stateTable) {
+        boolean pg = url.contains("postgresql");
+        try (Connection c = DriverManager.getConnection(url, pg ? "postgres" : "root", null);
+             Statement s = c.createStatement()) {
+            String holder = pg ? "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid::bigint = "
+                    + MirrorLock.PG_CLASS + " AND objid::bigint = " + MirrorLock.key(stateTable) + " AND objsubid = 2"
+                    : "SELECT IS_USED_LOCK('" + MirrorLock.mariaDbName("test", stateTable) + "')";
+            long id;
+            try (java.sql.ResultSet r = s.executeQuery(holder)) {
+                assertThat(r.next()).as("the lock is held").isTrue();
+                id = r.getLong(1);
+            }
+            assertThat(id).as("the lock is held").isPositive();
+            s.execute(pg ? "SELECT pg_terminate_backend(" + id + ")" : "KILL CONNECTION " + id);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** How many table states the state table holds (0 when it is not there). */
+    private static long savedStates(String url, String stateTable) throws Exception {
+        if (!tableExists(url, stateTable)) {
+            return 0;
+        }
+        try (Connection c = DriverManager.getConnection(url, url.contains("postgresql") ? "postgres" : "root", null);
+             Statement s = c.createStatement(); java.sql.ResultSet r = s.executeQuery("SELECT count(*) FROM "
+                + stateTable)) {
+            r.next();
+            return r.getLong(1);
+        }
     }
 
     @ParameterizedTest
