@@ -390,14 +390,14 @@ class S3LakeTest {
         Configuration conf = spark.sessionState().newHadoopConf();
         Lake lake = Lake.at("s3://" + BUCKET + "/fenced");
         String key = "fenced/" + LakeLease.FOLDER + "/events.json";
-        try (LakeLease lease = LakeLease.acquire(conf, lake, "events", "run-1", "events", Duration.ofSeconds(2))) {
+        try (LakeLease lease = LakeLease.acquire(conf, lake, "events", "run-1", "events", Duration.ofSeconds(4))) {
             String table = lake.table("events.live_stream");
             spark.range(3).write().format("delta").save(table);
             s3.putObject(r -> r.bucket(BUCKET).key(key), RequestBody.fromString(read(key).replace("run-1",
                     "run-other")));
             // past the next renewal, which S3 refuses (or, on a busy machine, past three quarters of the lease with
             // no renewal confirmed): the lease is lost
-            Thread.sleep(1_600);
+            Thread.sleep(3_200);
 
             assertThatThrownBy(() -> spark.range(3, 6).write().format("delta").mode("append").save(table))
                     .hasStackTraceContaining("LostException").hasStackTraceContaining("stops before writing more");
