@@ -74,8 +74,8 @@ public final class LakeLease implements AutoCloseable {
      * says how it ended. Relative to the lake's root.
      */
     static final String RUN_LOG = "_meta/runs/";
-    /** The S3 leases this JVM holds, by the lake root they fence ({@code bucket/prefix/}). */
-    private static final Map<LakeLease, String> FENCES = new ConcurrentHashMap<>();
+    /** The S3 leases this JVM holds, by the lake root they fence. */
+    private static final Map<LakeLease, Fence> FENCES = new ConcurrentHashMap<>();
     /** Looked up once: on some hosts the lookup waits on DNS. */
     private static final String HOST = host();
 
@@ -230,14 +230,16 @@ public final class LakeLease implements AutoCloseable {
      * report. A JVM runs one job (spark-submit, Glue, EMR Serverless), so every lease held here is that run's.
      */
     public static void ensureCommitAllowed(String bucket, String key) {
-        FENCES.forEach((lease, root) -> {
-            int slash = root.indexOf('/');
-            String prefix = root.substring(slash + 1);
-            if (root.substring(0, slash).equals(bucket) && key.startsWith(prefix)
-                    && !key.startsWith(prefix + RUN_LOG)) {
+        FENCES.forEach((lease, fence) -> {
+            if (fence.bucket().equals(bucket) && key.startsWith(fence.prefix())
+                    && !key.startsWith(fence.prefix() + RUN_LOG)) {
                 lease.ensureHeld();
             }
         });
+    }
+
+    /** A lake root on S3: its bucket, and the key prefix of everything in it ({@code ""} or {@code "path/"}). */
+    private record Fence(String bucket, String prefix) {
     }
 
     @Override
@@ -249,7 +251,7 @@ public final class LakeLease implements AutoCloseable {
     /** The lease, fencing the commits under the lake's root (an S3 lease; no other can be lost unseen). */
     private LakeLease fencing(URI lakeRoot) {
         String path = lakeRoot.getPath() == null ? "" : lakeRoot.getPath().replaceAll("^/+|/+$", "");
-        FENCES.put(this, lakeRoot.getHost() + "/" + (path.isEmpty() ? "" : path + "/"));
+        FENCES.put(this, new Fence(lakeRoot.getHost(), path.isEmpty() ? "" : path + "/"));
         return this;
     }
 
