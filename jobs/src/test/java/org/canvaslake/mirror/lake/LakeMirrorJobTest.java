@@ -224,7 +224,7 @@ class LakeMirrorJobTest {
     /** Ends, from another session, the connection holding the mirror's lock of {@code stateTable}. */
     private static void endLockConnection(String url, String stateTable) {
         boolean pg = url.contains("postgresql");
-        try (Connection c = DriverManager.getConnection(url, pg ? "postgres" : "root", null);
+        try (Connection c = connect(url);
              Statement s = c.createStatement()) {
             String holder = pg ? "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid::bigint = "
                     + MirrorLock.PG_CLASS + " AND objid::bigint = " + MirrorLock.key(stateTable) + " AND objsubid = 2"
@@ -246,7 +246,7 @@ class LakeMirrorJobTest {
         if (!tableExists(url, stateTable)) {
             return 0;
         }
-        try (Connection c = DriverManager.getConnection(url, url.contains("postgresql") ? "postgres" : "root", null);
+        try (Connection c = connect(url);
              Statement s = c.createStatement(); java.sql.ResultSet r = s.executeQuery("SELECT count(*) FROM "
                 + stateTable)) {
             r.next();
@@ -295,7 +295,7 @@ class LakeMirrorJobTest {
         boolean pg = url.contains("postgresql");
         String table = pg ? "\"" + schema + "\".\"events_live_stream\"" : "`" + schema + "`.`events_live_stream`";
         List<String> out = new ArrayList<>();
-        try (Connection c = DriverManager.getConnection(url, pg ? "postgres" : "root", null);
+        try (Connection c = connect(url);
              Statement s = c.createStatement();
              java.sql.ResultSet rs = s.executeQuery("SELECT event_id, event_name, n FROM " + table + " ORDER BY event_id")) {
             while (rs.next()) {
@@ -307,7 +307,7 @@ class LakeMirrorJobTest {
 
     private static void dropSchema(String url, String schema) throws Exception {
         boolean pg = url.contains("postgresql");
-        try (Connection c = DriverManager.getConnection(url, pg ? "postgres" : "root", null);
+        try (Connection c = connect(url);
              Statement s = c.createStatement()) {
             s.execute(pg ? "DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE" : "DROP DATABASE IF EXISTS `" + schema + "`");
         }
@@ -355,16 +355,21 @@ class LakeMirrorJobTest {
     }
 
     private static boolean tableExists(String url, String table) throws Exception {
-        try (Connection c = DriverManager.getConnection(url, url.contains("postgresql") ? "postgres" : "root", null);
+        try (Connection c = connect(url);
              java.sql.ResultSet rs = c.getMetaData().getTables(c.getCatalog(), null, table, null)) {
             return rs.next();
         }
     }
 
     private static void drop(String url, String table) throws Exception {
-        try (Connection c = DriverManager.getConnection(url, url.contains("postgresql") ? "postgres" : "root", null);
+        try (Connection c = connect(url);
              Statement s = c.createStatement()) {
             s.execute("DROP TABLE IF EXISTS " + table);
         }
+    }
+
+    /** A connection to the test database as its administrator (postgres, root). */
+    private static Connection connect(String url) throws java.sql.SQLException {
+        return DriverManager.getConnection(url, url.contains("postgresql") ? "postgres" : "root", null);
     }
 }
