@@ -185,7 +185,7 @@ final class TableSync {
                     name = m.mirror().databaseName() + "_" + n;
                 }
                 mirrored.put(name, mirror(m, table, schema, job, rows, path, snapshot ? null : previous.lastUntil(),
-                        changes));
+                        changes, notes));
             }
 
             if (!mirrors.isEmpty()) {
@@ -208,17 +208,24 @@ final class TableSync {
     }
 
     /**
-     * Loads the mirror with this batch when it stands where the batch starts; otherwise (new or recreated table,
-     * a mirror that missed runs, a snapshot) with the whole lake table, replacing what it has.
+     * Loads the mirror with this batch when it stands where the batch starts and was loaded from this lake table;
+     * otherwise (new or recreated table, a mirror that missed runs, a snapshot, a table another lake loaded) with
+     * the whole lake table, replacing what it has.
      */
     private MirrorResult mirror(Mirror m, String table, DapSchema schema, DapJob job, Dataset<Row> batch,
-                                String path, String previousUntil, List<String> changes) {
+                                String path, String previousUntil, List<String> changes, List<String> notes) {
         MirrorTarget target = new MirrorTarget(m.schema(), table, schema.keyNames(), Optional.of(DapRecords.DELETED));
         MirrorResult.TableChange prepared = m.mirror().prepare(target, batch.schema());
         Optional<SyncPosition> at = m.mirror().position(target);
-        SyncPosition next = new SyncPosition("dap:" + namespace + "." + table, job.position(), schema.version(),
-                job.id());
-        boolean inStep = previousUntil != null && !prepared.needsFullLoad() && at.isPresent()
+        SyncPosition next = new SyncPosition(mirrorSource(table, path), job.position(), schema.version(), job.id());
+        boolean fromHere = at.isEmpty() || loadedFrom(at.get().source(), next.source());
+        if (!fromHere) {
+            notes.add(m.mirror().databaseName() + " table " + target.name() + " was last loaded from "
+                    + Objects.requireNonNullElse(at.get().source(), "a source it did not record") + ", not from this lake: replaced in full from " + path + ". Two lakes"
+                    + " mirroring into one schema replace each other's rows on every run: give each its own"
+                    + " --db-schema.");
+        }
+        boolean inStep = previousUntil != null && !prepared.needsFullLoad() && at.isPresent() && fromHere
                 && between(previousUntil, at.get().position(), job.position());
         MirrorResult result;
         MirrorTarget replace = new MirrorTarget(m.schema(), table, schema.keyNames(), Optional.empty());
@@ -249,6 +256,24 @@ final class TableSync {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("Cannot read the first record of " + files, e);
         }
+    }
+
+    /**
+     * What a mirrored table records as its source: the DAP table and the lake table that holds it, so that a mirror
+     * another lake loaded (another account's, whose DAP positions can be the very same instants) is not taken for
+     * one this lake's batch continues.
+     */
+    private String mirrorSource(String table, String path) {
+        return "dap:" + namespace + "." + table + " in " + path;
+    }
+
+    /**
+     * True when a mirror's recorded source is this one, or the DAP table alone (what releases before the lake table
+     * was recorded wrote: taken as this lake's, as they did, and rewritten with the lake at this load).
+     */
+    static boolean loadedFrom(String recorded, String source) {
+        return source.equals(recorded) || (recorded != null && !recorded.contains(" in ")
+                && source.startsWith(recorded + " in "));
     }
 
     /** True when the mirror's position lies within [previous until, new until]: the batch brings it up to date. */

@@ -182,6 +182,69 @@ class DapSyncTest {
         }
     }
 
+    /**
+     * Two lakes fed by two DAP accounts whose positions are the same instants (two fake institutions, one commit
+     * clock), mirrored into one schema by mistake: a lake's incremental must not be applied on top of the rows the
+     * other lake loaded, though the mirror's position lies where the batch starts.
+     */
+    @Test
+    void aMirrorAnotherLakeLoadedIsReplacedFromThisLakeNotContinued(SparkSession spark, @TempDir Path dir)
+            throws Exception {
+        Lake lakeA = Lake.at(dir.resolve("a").toString());
+        Lake lakeB = Lake.at(dir.resolve("b").toString());
+        String schema = DapTestData.uniqueSchema();
+        Settings small = Settings.defaults().withSize(Institution.Size.TEST);
+        try (FakeDapServer a = FakeDapServer.start(small); FakeDapServer b = FakeDapServer.start(small.withSeed(7))) {
+            DapSyncJob job = new DapSyncJob();
+            String[] mirror = {"--tables", "users", "--pg-url", DapTestData.PG_URL, "--db-schema", schema};
+            var optionsA = DapTestData.options(a, lakeA, mirror);
+            var optionsB = DapTestData.options(b, lakeB, mirror);
+            DapSchema users = schema("users", a);
+            assertThat(DapTestData.expected(b, users)).as("two institutions").isNotEqualTo(DapTestData.expected(a, users));
+
+            assertThat(DapTestData.run(job, spark, optionsA).failures()).isEmpty();
+            RunReport takenOver = DapTestData.run(job, spark, optionsB);
+            assertThat(takenOver.failures()).isEmpty();
+            assertThat(pgUsers(schema, users)).isEqualTo(DapTestData.expected(b, users));
+            assertThat(a.lastCommit()).as("the same positions in both accounts").isEqualTo(b.lastCommit());
+
+            a.advance();
+            RunReport back = DapTestData.run(job, spark, optionsA);
+            assertThat(back.failures()).isEmpty();
+            assertThat(back.tableCount("cd2.users", "incremental")).isEqualTo(1);
+            assertThat(back.notes()).anySatisfy(n -> assertThat(n).startsWith("cd2.users:")
+                    .contains("was last loaded from dap:canvas.users in " + lakeB.table("cd2.users"))
+                    .contains("give each its own --db-schema"));
+            assertThat(pgUsers(schema, users)).as("lake A's users only, none of B's left")
+                    .isEqualTo(DapTestData.expected(a, users));
+
+            // a mirror recorded by a release that named the DAP table alone is taken as this lake's and continued
+            try (Connection pg = DapTestData.postgres(); Statement s = pg.createStatement()) {
+                s.executeUpdate("UPDATE \"" + schema + "\".canvaslake_sync_state SET source = 'dap:canvas.users'");
+            }
+            a.advance();
+            RunReport continued = DapTestData.run(job, spark, optionsA);
+            assertThat(continued.failures()).isEmpty();
+            assertThat(continued.notes()).noneSatisfy(n -> assertThat(n).contains("was last loaded from"));
+            assertThat(continued.tableCount("cd2.users", "postgresql_upserted")).as("the batch's rows, not all")
+                    .isPositive().isLessThan(a.currentRows("users").size());
+            assertThat(pgUsers(schema, users)).isEqualTo(DapTestData.expected(a, users));
+            try (Connection pg = DapTestData.postgres(); Statement s = pg.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT source FROM \"" + schema + "\".canvaslake_sync_state")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("dap:canvas.users in " + lakeA.table("cd2.users"));
+            }
+        } finally {
+            dropSchemas(schema);
+        }
+    }
+
+    private static Map<String, Map<String, String>> pgUsers(String dbSchema, DapSchema users) throws Exception {
+        try (Connection pg = DapTestData.postgres()) {
+            return DapTestData.sql(pg, dbSchema, users, "\"");
+        }
+    }
+
     private static DapSchema schema(String table, FakeDapServer server) {
         return DapClient.create(DapClient.Settings.defaults(server.baseUrl()), new Secret(server.clientId()),
                 new Secret(server.clientSecret())).schema("canvas", table);

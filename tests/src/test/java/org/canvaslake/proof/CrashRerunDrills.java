@@ -208,12 +208,13 @@ abstract class CrashRerunDrills {
      * A dap lake and its mirror after a run that stopped part way and a re-run, against the same runs uninterrupted.
      * The sync state's job id and time name the run; its mode and counts are the last sync's own account (the re-run
      * syncs again a table whose state was saved before the stop: an incremental of nothing); what says where the table
-     * stands (last_until, schema version, columns) is compared. The mirror's state likewise.
+     * stands (last_until, schema version, columns) is compared. The mirror's state likewise, but for its source,
+     * which names the lake table it was loaded from (each lake's own; {@code DapSyncTest} checks it).
      */
     static final LakeRows.Rules DAP_RULES_AFTER_A_RESYNC = LakeRows.Rules.dropping("_meta.dap_sync_state",
                     "last_job_id", "updated_at", "last_mode", "records", "rows_upserted", "rows_deleted")
             .drop("cd2._quarantine", "job_id", "quarantined_at", "source_file")
-            .drop("sql.canvaslake_sync_state", "detail", "rows_staged", "rows_deleted", "updated_at");
+            .drop("sql.canvaslake_sync_state", "source", "detail", "rows_staged", "rows_deleted", "updated_at");
 
     void dapSyncJob(SparkSession spark) throws SQLException {
         CrashDrill drill = new CrashDrill("dap");

@@ -206,10 +206,11 @@ class S3LakeTest {
         Lake local = Lake.at(localDir.toString());
         Map<String, String> schemaOf = Map.of(onS3.root(), "cl_s3_" + UUID.randomUUID().toString().substring(0, 8),
                 local.root(), "cl_s3_" + UUID.randomUUID().toString().substring(0, 8));
-        // the DAP job ids and the times name the run, in the lake's sync state and in the mirror's (its detail)
+        // the DAP job ids and the times name the run, in the lake's sync state and in the mirror's (its detail); the
+        // mirror's source names the lake table it was loaded from
         LakeRows.Rules rules = LakeRows.Rules.dropping("_meta.dap_sync_state", "last_job_id", "updated_at")
                 .drop("cd2._quarantine", "job_id", "quarantined_at", "source_file")
-                .drop("sql.canvaslake_sync_state", "detail", "updated_at");
+                .drop("sql.canvaslake_sync_state", "source", "detail", "updated_at");
         try (FakeDapServer dap = FakeDapServer.start(FakeDapServer.Settings.defaults()
                 .withSize(Institution.Size.TEST).withRecordsPerObject(100));
              Connection pg = DriverManager.getConnection(CrashRerunDrills.PG_URL)) {
