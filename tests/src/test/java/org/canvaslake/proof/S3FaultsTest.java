@@ -41,6 +41,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Storage faults in the jobs' own writes to an S3 lake: a Parquet file or a Delta commit whose PUT fails, and a commit
@@ -255,28 +257,32 @@ class S3FaultsTest {
     }
 
     /**
-     * A run that cannot read a table's Delta log (every GET under the live stream's {@code _delta_log} refused) fails
-     * as a whole with the store's error, writing nothing to the live stream, and the next run catches up: the lake
-     * then equals one whose two runs saw no fault. A scheduled run is a fresh JVM that reads every log from the store,
-     * so Delta's cache of logs in this JVM is cleared first.
+     * A run that cannot read a table's Delta log (every GET under its {@code _delta_log} refused) fails as a whole
+     * with the store's error, writing nothing to the live stream, and the next run catches up: the lake then equals
+     * one whose two runs saw no fault. The live stream's log, read to find which events it holds; the ledger's, read
+     * to find which objects were compacted (taken for "none yet", every object would be read again). A scheduled run
+     * is a fresh JVM that reads every log from the store, so Delta's cache of logs in this JVM is cleared first.
      */
-    @Test
-    void anEventsRunThatCannotReadATablesLogFailsAndTheNextRunCatchesUp(SparkSession spark) throws Exception {
-        Lake clean = copyOfCleanEvents(spark, "log-read-clean");
-        Lake faulted = copyOfCleanEvents(spark, "log-read-faulted");
-        String later = "s3://" + BUCKET + "/landed-log-read";
+    @ParameterizedTest
+    @ValueSource(strings = {"events/live_stream", "_meta/events_ledger"})
+    void anEventsRunThatCannotReadATablesLogFailsAndTheNextRunCatchesUp(String table, SparkSession spark)
+            throws Exception {
+        String name = table.substring(table.indexOf('/') + 1).replace('_', '-');
+        Lake clean = copyOfCleanEvents(spark, "log-read-clean-" + name);
+        Lake faulted = copyOfCleanEvents(spark, "log-read-faulted-" + name);
+        String later = "s3://" + BUCKET + "/landed-log-read-" + name;
         land(later, 13, 40);
         String[] laterArgs = {"--raw", later + "/raw/live_events", "--optimize", "never"};
         S3LakeTest.run(new EventsJob(), spark, clean, laterArgs);
         Map<String, List<String>> expected = LakeRows.of(spark, clean, RULES);
 
         DeltaLog.clearCache();
-        FaultyS3AFileSystem.arm(Fault.failingReads("/log-read-faulted/events/live_stream/_delta_log/"));
+        FaultyS3AFileSystem.arm(Fault.failingReads("/log-read-faulted-" + name + "/" + table + "/_delta_log/"));
         RunReport hit = S3LakeTest.runOn(new EventsJob(), spark, faulted, laterArgs);
         assertThat(FaultyS3AFileSystem.disarm()).isPositive();
         assertThat(hit.succeeded()).isFalse();
         assertThat(hit.failures()).anySatisfy(f -> assertThat(f.message())
-                .contains("Injected fault", "/events/live_stream/_delta_log/"));
+                .contains("Injected fault", "/" + table + "/_delta_log/"));
         assertThat(hit.tableCount("events.live_stream", "inserted")).as("nothing written").isZero();
 
         assertThat(S3LakeTest.runOn(new EventsJob(), spark, faulted, laterArgs).failures()).isEmpty();
