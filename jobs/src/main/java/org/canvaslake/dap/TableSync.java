@@ -217,7 +217,8 @@ final class TableSync {
         MirrorTarget target = new MirrorTarget(m.schema(), table, schema.keyNames(), Optional.of(DapRecords.DELETED));
         MirrorResult.TableChange prepared = m.mirror().prepare(target, batch.schema());
         Optional<SyncPosition> at = m.mirror().position(target);
-        SyncPosition next = new SyncPosition(mirrorSource(table, path), job.position(), schema.version(), job.id());
+        SyncPosition next = new SyncPosition(mirrorSource(namespace, table, path), job.position(), schema.version(),
+                job.id());
         boolean fromHere = at.isEmpty() || loadedFrom(at.get().source(), next.source());
         if (!fromHere) {
             notes.add(m.mirror().databaseName() + " table " + target.name() + " was last loaded from "
@@ -261,10 +262,11 @@ final class TableSync {
     /**
      * What a mirrored table records as its source: the DAP table and the lake table that holds it, so that a mirror
      * another lake loaded (another account's, whose DAP positions can be the very same instants) is not taken for
-     * one this lake's batch continues.
+     * one this lake's batch continues. A bucket named as {@code s3a://} (or {@code s3n://}) is recorded as
+     * {@code s3://}: the same lake whichever connector a run was given.
      */
-    private String mirrorSource(String table, String path) {
-        return "dap:" + namespace + "." + table + " in " + path;
+    static String mirrorSource(String namespace, String table, String path) {
+        return "dap:" + namespace + "." + table + " in " + path.replaceFirst("^(?i)s3[an]?://", "s3://");
     }
 
     /**
