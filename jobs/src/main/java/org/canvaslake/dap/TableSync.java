@@ -221,9 +221,10 @@ final class TableSync {
                 job.id());
         boolean fromHere = at.isEmpty() || loadedFrom(at.get().source(), next.source());
         if (!fromHere) {
-            notes.add(m.mirror().databaseName() + " table " + target.name() + " was last loaded from "
-                    + Objects.requireNonNullElse(at.get().source(), "a source it did not record") + ", not from this lake: replaced in full from " + path + ". Two lakes"
-                    + " mirroring into one schema replace each other's rows on every run: give each its own"
+            String other = Objects.requireNonNullElse(at.get().source(), "a source it did not record");
+            notes.add(m.mirror().databaseName() + " table " + target.name() + " was last loaded from " + other
+                    + ", not from this lake: replaced in full from " + path + ". Two lakes (or a lake and another"
+                    + " loader) mirroring into one table replace each other's rows on every run: give each its own"
                     + " --db-schema.");
         }
         boolean inStep = previousUntil != null && !prepared.needsFullLoad() && at.isPresent() && fromHere

@@ -200,7 +200,8 @@ class DapSyncTest {
             var optionsA = DapTestData.options(a, lakeA, mirror);
             var optionsB = DapTestData.options(b, lakeB, mirror);
             DapSchema users = schema("users", a);
-            assertThat(DapTestData.expected(b, users)).as("two institutions").isNotEqualTo(DapTestData.expected(a, users));
+            assertThat(DapTestData.expected(b, users)).as("two institutions")
+                    .isNotEqualTo(DapTestData.expected(a, users));
 
             assertThat(DapTestData.run(job, spark, optionsA).failures()).isEmpty();
             RunReport takenOver = DapTestData.run(job, spark, optionsB);
