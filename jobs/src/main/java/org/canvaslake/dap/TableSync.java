@@ -48,6 +48,8 @@ import org.slf4j.LoggerFactory;
 final class TableSync {
 
     private static final Logger LOG = LoggerFactory.getLogger(TableSync.class);
+    /** Between the DAP table and the lake table in a mirror's source ({@link #mirrorSource}, {@link #loadedFrom}). */
+    private static final String SOURCE_IN = " in ";
 
     /** Test seam: called when the data is applied and the state is not yet written. */
     @FunctionalInterface
@@ -267,7 +269,7 @@ final class TableSync {
      * {@code s3://}: the same lake whichever connector a run was given.
      */
     static String mirrorSource(String namespace, String table, String path) {
-        return "dap:" + namespace + "." + table + " in " + path.replaceFirst("^(?i)s3[an]?://", "s3://");
+        return "dap:" + namespace + "." + table + SOURCE_IN + path.replaceFirst("^(?i)s3[an]?://", "s3://");
     }
 
     /**
@@ -275,8 +277,8 @@ final class TableSync {
      * was recorded wrote: taken as this lake's, as they did, and rewritten with the lake at this load).
      */
     static boolean loadedFrom(String recorded, String source) {
-        return source.equals(recorded) || (recorded != null && !recorded.contains(" in ")
-                && source.startsWith(recorded + " in "));
+        return source.equals(recorded) || (recorded != null && !recorded.contains(SOURCE_IN)
+                && source.startsWith(recorded + SOURCE_IN));
     }
 
     /** True when the mirror's position lies within [previous until, new until]: the batch brings it up to date. */
