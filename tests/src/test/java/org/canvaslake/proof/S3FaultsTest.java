@@ -81,10 +81,14 @@ class S3FaultsTest {
 
     /** The lake of {@link #cleanEvents}. */
     private static final String CLEAN_EVENTS = "events-clean";
+    /** Where the log-read cases' later objects land (see {@link #logReadExpected}). */
+    private static final String LOG_READ_LATER = "s3://" + BUCKET + "/landed-log-read";
 
     private S3ProxyServer server;
     /** A fault-free events run's tables, and how many writes that run made (see {@link #cleanEvents}). */
     private CleanRun cleanEvents;
+    /** The tables both log-read cases must end with (see {@link #logReadExpected}). */
+    private Map<String, List<String>> logReadExpected;
 
     /** A fault-free run's tables, and how many writes it made (see {@link #counted}). */
     record CleanRun(Map<String, List<String>> rows, int writes) {
@@ -268,13 +272,9 @@ class S3FaultsTest {
     void anEventsRunThatCannotReadATablesLogFailsAndTheNextRunCatchesUp(String table, SparkSession spark)
             throws Exception {
         String name = table.substring(table.indexOf('/') + 1).replace('_', '-');
-        Lake clean = copyOfCleanEvents(spark, "log-read-clean-" + name);
         Lake faulted = copyOfCleanEvents(spark, "log-read-faulted-" + name);
-        String later = "s3://" + BUCKET + "/landed-log-read-" + name;
-        land(later, 13, 40);
-        String[] laterArgs = {"--raw", later + "/raw/live_events", "--optimize", "never"};
-        S3LakeTest.run(new EventsJob(), spark, clean, laterArgs);
-        Map<String, List<String>> expected = LakeRows.of(spark, clean, RULES);
+        String[] laterArgs = {"--raw", LOG_READ_LATER + "/raw/live_events", "--optimize", "never"};
+        Map<String, List<String>> expected = logReadExpected(spark, laterArgs);
 
         DeltaLog.clearCache();
         FaultyS3AFileSystem.arm(Fault.failingReads("/log-read-faulted-" + name + "/" + table + "/_delta_log/"));
@@ -455,6 +455,20 @@ class S3FaultsTest {
             assertThat(cleanEvents.rows()).containsKeys("events.live_stream", "_meta.events_ledger");
         }
         return cleanEvents;
+    }
+
+    /**
+     * What both log-read cases' lakes must end as: a copy of {@link #cleanEvents}' lake after a fault-free run on the
+     * later objects ({@link #LOG_READ_LATER}, landed here on first use). The same for both, so run once.
+     */
+    private Map<String, List<String>> logReadExpected(SparkSession spark, String[] laterArgs) throws IOException {
+        if (logReadExpected == null) {
+            land(LOG_READ_LATER, 13, 40);
+            Lake clean = copyOfCleanEvents(spark, "log-read-clean");
+            S3LakeTest.run(new EventsJob(), spark, clean, laterArgs);
+            logReadExpected = LakeRows.of(spark, clean, RULES);
+        }
+        return logReadExpected;
     }
 
     /**
