@@ -269,7 +269,7 @@ final class TableSync {
      * {@code s3://}: the same lake whichever connector a run was given.
      */
     static String mirrorSource(String namespace, String table, String path) {
-        return "dap:" + namespace + "." + table + SOURCE_IN + path.replaceFirst("^(?i)s3[an]?://", "s3://");
+        return "dap:" + namespace + "." + table + SOURCE_IN + Lake.recordedForm(path);
     }
 
     /**

@@ -91,6 +91,15 @@ public final class Lake {
         return root + "/" + relative;
     }
 
+    /**
+     * A location in the form it is recorded and compared in, wherever a record must recognise the same lake given
+     * another way: {@code s3a://} and {@code s3n://} as {@code s3://} (the same bucket whichever Hadoop connector a
+     * run was given); anything else as it is.
+     */
+    public static String recordedForm(String location) {
+        return location.replaceFirst("^(?i)s3[an]?://", "s3://");
+    }
+
     public static void requireTableName(String qualifiedName) {
         if (qualifiedName == null || !TABLE_NAME.matcher(qualifiedName).matches()) {
             throw new IllegalArgumentException("Table name must be database.table (letters, digits, _), got '"

@@ -8,6 +8,8 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.OptionalLong;
 
+import org.canvaslake.common.lake.Lake;
+
 /**
  * {@link MirrorState} in a small table of the target database ({@code canvaslake_mirror_state} in its default
  * schema), one row per target table. Kept beside the mirrored rows on purpose: a restored or re-created database loses the rows and the
@@ -34,12 +36,14 @@ public final class JdbcMirrorState implements MirrorState {
     public OptionalLong version(String sourcePath, String targetTable) {
         try (Connection c = target.connect()) {
             create(c);
-            try (PreparedStatement s = c.prepareStatement("SELECT delta_version FROM " + table
-                    + " WHERE target_table = ? AND source_path = ?")) {
+            // one row per target table; its path compared here, in its recorded form, so that a row an older
+            // release wrote with the path as given (s3a://...) still counts for the same lake
+            try (PreparedStatement s = c.prepareStatement("SELECT delta_version, source_path FROM " + table
+                    + " WHERE target_table = ?")) {
                 s.setString(1, targetTable);
-                s.setString(2, sourcePath);
                 try (ResultSet r = s.executeQuery()) {
-                    return r.next() ? OptionalLong.of(r.getLong(1)) : OptionalLong.empty();
+                    return r.next() && Lake.recordedForm(r.getString(2)).equals(Lake.recordedForm(sourcePath))
+                            ? OptionalLong.of(r.getLong(1)) : OptionalLong.empty();
                 }
             }
         } catch (SQLException e) {
@@ -59,7 +63,7 @@ public final class JdbcMirrorState implements MirrorState {
                 d.executeUpdate();
                 i.setString(1, targetTable);
                 i.setString(2, lakeTable);
-                i.setString(3, sourcePath);
+                i.setString(3, Lake.recordedForm(sourcePath));
                 i.setLong(4, version);
                 i.setString(5, Instant.now().toString());
                 i.setString(6, runId);

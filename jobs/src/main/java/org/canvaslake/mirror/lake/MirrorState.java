@@ -2,11 +2,14 @@ package org.canvaslake.mirror.lake;
 
 import java.util.OptionalLong;
 
+import org.canvaslake.common.lake.Lake;
+
 /**
  * Which Delta version of a lake table a target table holds: kept in the target database, so they travel together.
  * Keyed by the target table (one target table holds one source at one version), with the source's path checked too:
  * the same lake table mirrored into a second schema, or a second lake mirrored into the same table, starts in full
- * instead of believing it is up to date.
+ * instead of believing it is up to date. The path is compared in {@link Lake#recordedForm}: a lake given once as
+ * {@code s3a://} and once as {@code s3://} is one lake.
  */
 public interface MirrorState {
 

@@ -361,7 +361,7 @@ class LakeMirrorJobTest {
         }
     }
 
-    private static void drop(String url, String table) throws Exception {
+    static void drop(String url, String table) throws Exception {
         try (Connection c = connect(url);
              Statement s = c.createStatement()) {
             s.execute("DROP TABLE IF EXISTS " + table);
@@ -369,7 +369,7 @@ class LakeMirrorJobTest {
     }
 
     /** A connection to the test database as its administrator (postgres, root). */
-    private static Connection connect(String url) throws java.sql.SQLException {
+    static Connection connect(String url) throws java.sql.SQLException {
         return DriverManager.getConnection(url, url.contains("postgresql") ? "postgres" : "root", null);
     }
 }
