@@ -83,6 +83,8 @@ class S3FaultsTest {
     private static final String CLEAN_EVENTS = "events-clean";
     /** Where the log-read cases' later objects land (see {@link #logReadExpected}). */
     private static final String LOG_READ_LATER = "s3://" + BUCKET + "/landed-log-read";
+    /** The log-read cases' runs on those later objects. */
+    private static final String[] LOG_READ_ARGS = {"--raw", LOG_READ_LATER + "/raw/live_events", "--optimize", "never"};
 
     private S3ProxyServer server;
     /** A fault-free events run's tables, and how many writes that run made (see {@link #cleanEvents}). */
@@ -273,19 +275,18 @@ class S3FaultsTest {
             throws Exception {
         String name = table.substring(table.indexOf('/') + 1).replace('_', '-');
         Lake faulted = copyOfCleanEvents(spark, "log-read-faulted-" + name);
-        String[] laterArgs = {"--raw", LOG_READ_LATER + "/raw/live_events", "--optimize", "never"};
-        Map<String, List<String>> expected = logReadExpected(spark, laterArgs);
+        Map<String, List<String>> expected = logReadExpected(spark);
 
         DeltaLog.clearCache();
         FaultyS3AFileSystem.arm(Fault.failingReads("/log-read-faulted-" + name + "/" + table + "/_delta_log/"));
-        RunReport hit = S3LakeTest.runOn(new EventsJob(), spark, faulted, laterArgs);
+        RunReport hit = S3LakeTest.runOn(new EventsJob(), spark, faulted, LOG_READ_ARGS);
         assertThat(FaultyS3AFileSystem.disarm()).isPositive();
         assertThat(hit.succeeded()).isFalse();
         assertThat(hit.failures()).anySatisfy(f -> assertThat(f.message())
                 .contains("Injected fault", "/" + table + "/_delta_log/"));
         assertThat(hit.tableCount("events.live_stream", "inserted")).as("nothing written").isZero();
 
-        assertThat(S3LakeTest.runOn(new EventsJob(), spark, faulted, laterArgs).failures()).isEmpty();
+        assertThat(S3LakeTest.runOn(new EventsJob(), spark, faulted, LOG_READ_ARGS).failures()).isEmpty();
         assertThat(LakeRows.diff(expected, LakeRows.of(spark, faulted, RULES))).isEmpty();
     }
 
@@ -461,11 +462,11 @@ class S3FaultsTest {
      * What both log-read cases' lakes must end as: a copy of {@link #cleanEvents}' lake after a fault-free run on the
      * later objects ({@link #LOG_READ_LATER}, landed here on first use). The same for both, so run once.
      */
-    private Map<String, List<String>> logReadExpected(SparkSession spark, String[] laterArgs) throws IOException {
+    private Map<String, List<String>> logReadExpected(SparkSession spark) throws IOException {
         if (logReadExpected == null) {
             land(LOG_READ_LATER, 13, 40);
             Lake clean = copyOfCleanEvents(spark, "log-read-clean");
-            S3LakeTest.run(new EventsJob(), spark, clean, laterArgs);
+            S3LakeTest.run(new EventsJob(), spark, clean, LOG_READ_ARGS);
             logReadExpected = LakeRows.of(spark, clean, RULES);
         }
         return logReadExpected;

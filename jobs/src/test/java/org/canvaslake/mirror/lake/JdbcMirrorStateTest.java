@@ -24,7 +24,7 @@ class JdbcMirrorStateTest {
     void aLakeGivenWithAnotherS3SchemeIsTheSameSource(String url) throws Exception {
         String stateTable = "mirror_state_scheme_test";
         LakeMirrorJobTest.drop(url, stateTable);
-        JdbcMirrorState state = new JdbcMirrorState(target(url), stateTable);
+        JdbcMirrorState state = new JdbcMirrorState(LakeMirrorJobTest.admin(url), stateTable);
         try {
             state.save(TARGET, "s3a://lake-bucket/events/live_stream", TARGET, 7, "run-1");
 
@@ -49,10 +49,6 @@ class JdbcMirrorStateTest {
         } finally {
             LakeMirrorJobTest.drop(url, stateTable);
         }
-    }
-
-    private static TableLoaders.Target target(String url) {
-        return new TableLoaders.Target(url, url.contains("postgresql") ? "postgres" : "root", null);
     }
 
     private static String recordedPath(String url, String stateTable) throws Exception {

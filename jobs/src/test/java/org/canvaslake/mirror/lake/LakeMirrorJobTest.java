@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -163,7 +162,7 @@ class LakeMirrorJobTest {
         RecordingLoader loader = new RecordingLoader();
         LakeMirrorJob job = new LakeMirrorJob(t -> loader, t -> new JdbcMirrorState(t, stateTable));
         boolean pg = url.contains("postgresql");
-        TableLoaders.Target target = new TableLoaders.Target(url, pg ? "postgres" : "root", null);
+        TableLoaders.Target target = admin(url);
         try (MirrorLock other = MirrorLock.take(target, stateTable, "the-scheduled-run")) {
             RunReport refused = runOn(job, lake, url, "--state-table", stateTable);
             assertThat(refused.failures()).singleElement().satisfies(f -> {
@@ -339,7 +338,7 @@ class LakeMirrorJobTest {
     /** Runs the job and returns its report whatever it says. */
     private RunReport runOn(LakeMirrorJob job, Lake lake, String url, String... more) {
         List<String> args = new ArrayList<>(List.of("--lake", lake.root(), "--tables", "events.live_stream",
-                "--jdbc-url", url, "--jdbc-user", url.contains("postgresql") ? "postgres" : "root"));
+                "--jdbc-url", url, "--jdbc-user", admin(url).user()));
         args.addAll(List.of(more));
         Options options = Options.parse(job.spec(), args, n -> null, new SecretResolver(n -> null, n -> null, n -> null));
         return job.runWith(spark, options, RunReport.start("mirror"));
@@ -368,8 +367,13 @@ class LakeMirrorJobTest {
         }
     }
 
-    /** A connection to the test database as its administrator (postgres, root). */
+    /** The test database as its administrator (postgres, root), with no password (trust authentication). */
+    static TableLoaders.Target admin(String url) {
+        return new TableLoaders.Target(url, url.contains("postgresql") ? "postgres" : "root", null);
+    }
+
+    /** A connection to the test database as its administrator. */
     static Connection connect(String url) throws java.sql.SQLException {
-        return DriverManager.getConnection(url, url.contains("postgresql") ? "postgres" : "root", null);
+        return admin(url).connect();
     }
 }
