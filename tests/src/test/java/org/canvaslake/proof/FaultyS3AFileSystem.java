@@ -46,6 +46,11 @@ public class FaultyS3AFileSystem extends S3AFileSystem {
             return new Fault(Pattern.compile(regex), Kind.READ_FAIL, 0);
         }
 
+        /** The first read whose path matches, and that one alone, fails (a blip: the reads after it succeed). */
+        static Fault failingFirstRead(String regex) {
+            return new Fault(Pattern.compile(regex), Kind.READ_FAIL, 1);
+        }
+
         /** No fault: counts the writes whose path matches ({@link #seen}). */
         static Fault countingWrites(String regex) {
             return new Fault(Pattern.compile(regex), Kind.FAIL, -1);

@@ -47,8 +47,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Storage faults in the jobs' own writes to an S3 lake: a Parquet file or a Delta commit whose PUT fails, and a commit
  * that lands while the writer is told it failed (the answer lost), at chosen paths and at writes drawn at random; and
- * in reads, a GET that fails: of a raw event object, of a table's Delta log (the live stream's, the dap sync state's),
- * of the canvas job's raw pages in a {@code --from-raw} rebuild, of a Parquet file the mirror reads. Injected under S3A
+ * in reads, a GET that fails: of a raw event object, of a table's Delta log (the live stream's, the ledger's, the dap
+ * sync state's, once of a canvas history's), of the canvas job's raw pages in a {@code --from-raw} rebuild, of a Parquet
+ * file the mirror reads. Injected under S3A
  * ({@link FaultyS3AFileSystem}) on {@link S3ProxyServer}'s bucket.
  * Each run with a fault must fail the unit it hit and say so; the next run, without the fault, must leave the lake (or
  * the mirror) equal, row for row, to one that never saw a fault: nothing lost, nothing doubled. The crash drills stop
@@ -164,11 +165,13 @@ class S3FaultsTest {
      * events: the raw pages, the snapshots, the history and latest tables. A raw page refused fails its unit (one
      * course's list, say) and the others are applied: the next run takes that unit's objects, at its own time, so
      * there the snapshot times are compared as set or not (every version, and whether it is current, still is).
+     * Then a rebuild from raw pages that cannot be read, and a week later a read blip on a history's log.
      */
     @Test
     void canvasRunsHitByStorageFaultsFailTheirUnitsAndTheNextRunSettlesThem(SparkSession spark) throws Exception {
         LakeRows.Rules anyTime = RULES.setOrNot("snapshot_at", "valid_from", "valid_to");
-        try (FakeCanvasServer canvas = FakeCanvasServer.start(Institution.generate(11, Institution.Size.TEST))) {
+        Institution v0 = Institution.generate(11, Institution.Size.TEST);
+        try (FakeCanvasServer canvas = FakeCanvasServer.start(v0)) {
             Function<Lake, RunReport> run = lake -> S3LakeTest.runOn(new CanvasJob(), spark, lake,
                     S3LakeTest.canvasArgs(canvas));
             Function<Lake, Map<String, List<String>>> contents = lake -> LakeRows.of(spark, lake, anyTime);
@@ -203,7 +206,46 @@ class S3FaultsTest {
             assertThat(unread.tableCount("canvas.courses", "inserted")).isPositive();
             S3LakeTest.run(new CanvasJob(), spark, rebuilt, "--from-raw", day);
             assertThat(LakeRows.diff(cleanByRank, LakeRows.of(spark, rebuilt, RULES))).isEmpty();
+
+            canvasHistoryUnreadable(spark, canvas, v0.evolve(1));
         }
+    }
+
+    /**
+     * A week later (the source changed), a canvas run whose first read of {@code canvas.users_history}'s Delta log is
+     * refused (a blip: the reads after it succeed) fails users alone, by the store's error, and applies the other
+     * entities. It must not take the history for absent: its next write would then start the history again beside
+     * the versions it has. The next run catches up: the lake then equals a copy of the clean lake that took the same
+     * week's snapshot without a fault. A scheduled run is a fresh JVM that reads every log from the store, so Delta's
+     * cache of logs in this JVM is cleared first.
+     */
+    private void canvasHistoryUnreadable(SparkSession spark, FakeCanvasServer canvas, Institution weekLater) {
+        server.copy(BUCKET, "canvas-clean/", "canvas-week-clean/", key -> true);
+        server.copy(BUCKET, "canvas-clean/", "canvas-week-blip/", key -> true);
+        canvas.setSnapshot(weekLater);
+        Lake clean = lake("canvas-week-clean");
+        S3LakeTest.run(new CanvasJob(), spark, clean, S3LakeTest.canvasArgs(canvas));
+        Map<String, List<String>> expected = LakeRows.of(spark, clean, RULES);
+        assertThat(expected.get("canvas.users_history")).as("versions of users kept over two snapshots")
+                .hasSizeGreaterThan(expected.get("canvas.users").size());
+
+        Lake faulted = lake("canvas-week-blip");
+        DeltaLog.clearCache();
+        // a commit file: a refused read of _last_checkpoint, which the log's reader takes as "no checkpoint" and lists
+        // the log instead, leaves the run whole (tried: it succeeds, users included)
+        FaultyS3AFileSystem.arm(Fault.failingFirstRead("/canvas-week-blip/canvas/users_history/_delta_log/"
+                + "\\d{20}\\.json$"));
+        RunReport hit = S3LakeTest.runOn(new CanvasJob(), spark, faulted, S3LakeTest.canvasArgs(canvas));
+        assertThat(FaultyS3AFileSystem.disarm()).isOne();
+        failedAlone(hit, "canvas.users");
+        assertThat(hit.failures().get(0).message()).contains("/canvas/users_history/_delta_log/");
+        assertThat(hit.tableCount("canvas.courses", "updated")).as("the week's renamed course").isOne();
+        assertThat(LakeRows.of(spark, faulted, RULES).get("canvas.courses_history")).as("courses applied in that run")
+                .isEqualTo(expected.get("canvas.courses_history"));
+
+        assertThat(S3LakeTest.runOn(new CanvasJob(), spark, faulted, S3LakeTest.canvasArgs(canvas)).failures())
+                .as("the run after the one that could not read the history").isEmpty();
+        assertThat(LakeRows.diff(expected, LakeRows.of(spark, faulted, RULES))).isEmpty();
     }
 
     /**
