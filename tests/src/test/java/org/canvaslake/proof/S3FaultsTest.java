@@ -49,8 +49,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * that lands while the writer is told it failed (the answer lost), at chosen paths and at writes drawn at random; and
  * in reads, a GET that fails: of a raw event object, of a table's Delta log (the live stream's, the ledger's, the dap
  * sync state's, once of a canvas history's), of the canvas job's raw pages in a {@code --from-raw} rebuild, of a Parquet
- * file the mirror reads. Injected under S3A
- * ({@link FaultyS3AFileSystem}) on {@link S3ProxyServer}'s bucket.
+ * file the mirror reads. Injected under S3A ({@link FaultyS3AFileSystem}) on {@link S3ProxyServer}'s bucket.
  * Each run with a fault must fail the unit it hit and say so; the next run, without the fault, must leave the lake (or
  * the mirror) equal, row for row, to one that never saw a fault: nothing lost, nothing doubled. The crash drills stop
  * a run at its own boundaries; these faults come from inside Spark's and Delta's reads and writes. (The product job's
@@ -207,7 +206,7 @@ class S3FaultsTest {
             S3LakeTest.run(new CanvasJob(), spark, rebuilt, "--from-raw", day);
             assertThat(LakeRows.diff(cleanByRank, LakeRows.of(spark, rebuilt, RULES))).isEmpty();
 
-            canvasHistoryUnreadable(spark, canvas, v0.evolve(1));
+            canvasHistoryReadBlip(spark, canvas, v0.evolve(1));
         }
     }
 
@@ -219,7 +218,7 @@ class S3FaultsTest {
      * week's snapshot without a fault. A scheduled run is a fresh JVM that reads every log from the store, so Delta's
      * cache of logs in this JVM is cleared first.
      */
-    private void canvasHistoryUnreadable(SparkSession spark, FakeCanvasServer canvas, Institution weekLater) {
+    private void canvasHistoryReadBlip(SparkSession spark, FakeCanvasServer canvas, Institution weekLater) {
         server.copy(BUCKET, "canvas-clean/", "canvas-week-clean/", key -> true);
         server.copy(BUCKET, "canvas-clean/", "canvas-week-blip/", key -> true);
         canvas.setSnapshot(weekLater);
