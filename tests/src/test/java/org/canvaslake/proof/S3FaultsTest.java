@@ -48,8 +48,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Storage faults in the jobs' own writes to an S3 lake: a Parquet file or a Delta commit whose PUT fails, and a commit
  * that lands while the writer is told it failed (the answer lost), at chosen paths and at writes drawn at random; and
  * in reads, a GET that fails: of a raw event object, of a table's Delta log (the live stream's, the ledger's, the dap
- * sync state's, once of a canvas history's), of the canvas job's raw pages in a {@code --from-raw} rebuild, of a Parquet
- * file the mirror reads. Injected under S3A ({@link FaultyS3AFileSystem}) on {@link S3ProxyServer}'s bucket.
+ * sync state's, once of a canvas history's), of the canvas job's raw pages in a {@code --from-raw} rebuild, of a
+ * Parquet file the mirror reads. Injected under S3A ({@link FaultyS3AFileSystem}) on {@link S3ProxyServer}'s bucket.
  * Each run with a fault must fail the unit it hit and say so; the next run, without the fault, must leave the lake (or
  * the mirror) equal, row for row, to one that never saw a fault: nothing lost, nothing doubled. The crash drills stop
  * a run at its own boundaries; these faults come from inside Spark's and Delta's reads and writes. (The product job's
@@ -206,7 +206,7 @@ class S3FaultsTest {
             S3LakeTest.run(new CanvasJob(), spark, rebuilt, "--from-raw", day);
             assertThat(LakeRows.diff(cleanByRank, LakeRows.of(spark, rebuilt, RULES))).isEmpty();
 
-            canvasHistoryReadBlip(spark, canvas, v0.evolve(1));
+            canvasHistoryReadBlip(spark, canvas, run, v0.evolve(1));
         }
     }
 
@@ -218,12 +218,13 @@ class S3FaultsTest {
      * week's snapshot without a fault. A scheduled run is a fresh JVM that reads every log from the store, so Delta's
      * cache of logs in this JVM is cleared first.
      */
-    private void canvasHistoryReadBlip(SparkSession spark, FakeCanvasServer canvas, Institution weekLater) {
+    private void canvasHistoryReadBlip(SparkSession spark, FakeCanvasServer canvas, Function<Lake, RunReport> run,
+                                       Institution weekLater) {
         server.copy(BUCKET, "canvas-clean/", "canvas-week-clean/", key -> true);
         server.copy(BUCKET, "canvas-clean/", "canvas-week-blip/", key -> true);
         canvas.setSnapshot(weekLater);
         Lake clean = lake("canvas-week-clean");
-        S3LakeTest.run(new CanvasJob(), spark, clean, S3LakeTest.canvasArgs(canvas));
+        assertThat(run.apply(clean).failures()).as("the week's run without a fault").isEmpty();
         Map<String, List<String>> expected = LakeRows.of(spark, clean, RULES);
         assertThat(expected.get("canvas.users_history")).as("versions of users kept over two snapshots")
                 .hasSizeGreaterThan(expected.get("canvas.users").size());
@@ -234,7 +235,7 @@ class S3FaultsTest {
         // the log instead, leaves the run whole (tried: it succeeds, users included)
         FaultyS3AFileSystem.arm(Fault.failingFirstRead("/canvas-week-blip/canvas/users_history/_delta_log/"
                 + "\\d{20}\\.json$"));
-        RunReport hit = S3LakeTest.runOn(new CanvasJob(), spark, faulted, S3LakeTest.canvasArgs(canvas));
+        RunReport hit = run.apply(faulted);
         assertThat(FaultyS3AFileSystem.disarm()).isOne();
         failedAlone(hit, "canvas.users");
         assertThat(hit.failures().get(0).message()).contains("/canvas/users_history/_delta_log/");
@@ -242,8 +243,7 @@ class S3FaultsTest {
         assertThat(LakeRows.of(spark, faulted, RULES).get("canvas.courses_history")).as("courses applied in that run")
                 .isEqualTo(expected.get("canvas.courses_history"));
 
-        assertThat(S3LakeTest.runOn(new CanvasJob(), spark, faulted, S3LakeTest.canvasArgs(canvas)).failures())
-                .as("the run after the one that could not read the history").isEmpty();
+        assertThat(run.apply(faulted).failures()).as("the run after the one that could not read the history").isEmpty();
         assertThat(LakeRows.diff(expected, LakeRows.of(spark, faulted, RULES))).isEmpty();
     }
 
