@@ -154,10 +154,13 @@ public final class ProductJob extends SparkJob {
         long rows = DeltaTables.read(spark, productPath).count();
         report.count(ProductSchema.TABLE, "rows", rows);
         report.counter("product.events_version", version);
-        List<String> registered = LakeCatalog.registerAll(spark, lake);
-        LOG.info("{} holds {} rows as of {} version {} ({} s); {} lake tables registered in the catalog",
+        // its own tables only: each job registers what it writes, and on AWS this job's role may neither list the
+        // lake's root (to find the others) nor register them
+        List<String> registered = List.of(ProductSchema.TABLE, ProductState.TABLE);
+        registered.forEach(t -> LakeCatalog.register(spark, lake, t));
+        LOG.info("{} holds {} rows as of {} version {} ({} s); {} registered in the catalog",
                 ProductSchema.TABLE, rows, EVENTS, version, (System.nanoTime() - start) / 1_000_000_000.0,
-                registered.size());
+                registered);
     }
 
     private void rebuild(SparkSession spark, Lake lake, long version, EntitySource.Versions entities,

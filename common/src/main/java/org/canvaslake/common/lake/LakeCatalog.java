@@ -43,22 +43,34 @@ public final class LakeCatalog {
         return discover(spark, lake, null);
     }
 
-    /** The Delta tables of one database of the lake ({@code events}: events.live_stream, ...), or of all (null). */
+    /**
+     * The Delta tables of one database of the lake ({@code events}: events.live_stream, ...), or of all (null). With a
+     * database, only its own folder is listed, never the lake's root: on AWS a job's role may list its own prefixes
+     * only (the CloudFormation policies scope {@code s3:ListBucket} by {@code s3:prefix}), and a listing of the root
+     * is refused.
+     */
     public static List<String> discover(SparkSession spark, Lake lake, String database) {
         List<String> names = new ArrayList<>();
         try {
             FileSystem fs = FileSystem.get(URI.create(lake.root()), spark.sparkContext().hadoopConfiguration());
             Path root = new Path(lake.root());
-            if (!fs.exists(root)) {
-                return names;
+            List<Path> databases = new ArrayList<>();
+            if (database != null) {
+                databases.add(new Path(root, database));
+            } else if (fs.exists(root)) {
+                for (FileStatus db : fs.listStatus(root)) {
+                    String dbName = db.getPath().getName();
+                    if (db.isDirectory() && !dbName.equals("raw") && dbName.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                        databases.add(db.getPath());
+                    }
+                }
             }
-            for (FileStatus db : fs.listStatus(root)) {
-                String dbName = db.getPath().getName();
-                if (!db.isDirectory() || dbName.equals("raw") || !dbName.matches("[A-Za-z_][A-Za-z0-9_]*")
-                        || (database != null && !dbName.equals(database))) {
+            for (Path db : databases) {
+                String dbName = db.getName();
+                if (!fs.exists(db)) {
                     continue;
                 }
-                for (FileStatus table : fs.listStatus(db.getPath())) {
+                for (FileStatus table : fs.listStatus(db)) {
                     String tableName = table.getPath().getName();
                     if (table.isDirectory() && tableName.matches("[A-Za-z_][A-Za-z0-9_]*")
                             && fs.exists(new Path(table.getPath(), "_delta_log"))) {

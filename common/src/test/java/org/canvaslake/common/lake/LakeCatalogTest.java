@@ -7,6 +7,7 @@ import java.io.IOException;
 import org.apache.spark.sql.SparkSession;
 import org.canvaslake.common.delta.DeltaTables;
 import org.canvaslake.common.testing.RefusingFileSystem;
+import org.canvaslake.common.testing.RootRefusingFileSystem;
 import org.canvaslake.common.testing.SparkTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -35,5 +36,27 @@ class LakeCatalogTest {
         assertThat(spark.sql("SELECT count(*) FROM catalogtest.reachable").first().getLong(0)).isEqualTo(3);
         assertThat(DeltaTables.exists(spark, good.table("catalogtest.reachable"))).isTrue();
         spark.sql("DROP TABLE catalogtest.reachable");
+    }
+
+    /**
+     * On AWS each job's role may list only its own prefixes of the lake bucket (the CloudFormation policies scope
+     * {@code s3:ListBucket} by {@code s3:prefix}): finding one database's tables must not list the lake's root. The
+     * daily OPTIMIZE of the events job finds its tables this way.
+     */
+    @Test
+    void oneDatabasesTablesAreFoundWithoutListingTheLakesRoot(SparkSession spark, @TempDir java.nio.file.Path dir) {
+        Lake lake = Lake.at(dir.toString());
+        spark.range(2).toDF("n").write().format("delta").save(lake.table("scoped.first"));
+        spark.range(2).toDF("n").write().format("delta").save(lake.table("other.second"));
+        try (RootRefusingFileSystem.Mount scoped = RootRefusingFileSystem.mount(
+                spark.sparkContext().hadoopConfiguration(), lake.root())) {
+            assertThat(LakeCatalog.discover(spark, lake, "scoped")).containsExactly("scoped.first");
+            assertThat(LakeCatalog.discover(spark, lake, "absent")).isEmpty();
+            assertThat(RootRefusingFileSystem.refusals).as("listings of the root").isZero();
+            // the refusal is real: every database's tables need the root's listing
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> LakeCatalog.discover(spark, lake))
+                    .hasMessageContaining("listing refused");
+        }
+        assertThat(LakeCatalog.discover(spark, lake)).containsExactly("other.second", "scoped.first");
     }
 }
