@@ -31,6 +31,7 @@ import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.LongAccumulator;
 import org.canvaslake.common.cli.OptionSpec;
+import org.canvaslake.common.delta.DeltaChanges;
 import org.canvaslake.common.delta.DeltaTables;
 import org.canvaslake.common.delta.MergeSpec;
 import org.canvaslake.common.job.CrashPoints;
@@ -109,7 +110,10 @@ public final class EventsJob extends SparkJob {
      * statistics at 16% of this table's write with every column but the JSON and the arrival details.
      */
     static final Map<String, String> LIVE_STREAM_PROPERTIES = Map.of("delta.dataSkippingStatsColumns",
-            "event_time,received_at,user_local_id,context_local_id,course_local_id,assignment_local_id");
+            "event_time,received_at,user_local_id,context_local_id,course_local_id,assignment_local_id",
+            // the product and mirror jobs read only the commits after their last run, from the feed; on AWS their
+            // roles may not write this table's log to switch it on themselves (see liveStreamFeedOn)
+            DeltaChanges.FEED_PROPERTY, "true");
 
     /**
      * Prefix of the run report's counters that say where the run's time went, in milliseconds, one per
@@ -400,8 +404,11 @@ public final class EventsJob extends SparkJob {
         Dataset<Row> liveData = liveAppends ? without(liveRowsData, liveHeld) : liveRowsData;
         long liveNew = liveAppends ? liveRows - liveHeld.size() : liveRows;
         EventSink.Mode liveMode = liveAppends ? EventSink.Mode.APPEND_NEW : liveBase;
-        writes.add(new TableWrite(LiveStreamTable.NAME, () -> EventSink.write(spark, liveData, liveNew, livePath,
-                liveSpec, liveMode, liveGroups, LIVE_STREAM_PROPERTIES), liveRows));
+        writes.add(new TableWrite(LiveStreamTable.NAME, () -> {
+            liveStreamFeedOn(spark, livePath, report);
+            return EventSink.write(spark, liveData, liveNew, livePath, liveSpec, liveMode, liveGroups,
+                    LIVE_STREAM_PROPERTIES);
+        }, liveRows));
 
         LongAccumulator unconverted = spark.sparkContext().longAccumulator("events.unconverted_values");
         Map<String, List<String>> tables = EventTypeTables.byTable(summary.names().keySet());
@@ -478,6 +485,24 @@ public final class EventsJob extends SparkJob {
                     spec, quarantineMode, 1, EventSink.statisticsExcept(data.columns(), "raw_text")), quarantineRows));
         }
         return writes;
+    }
+
+    /**
+     * Switches the Change Data Feed on for a live stream created before the table was made with it (one metadata
+     * commit, once), so that this and later commits record their changes. The product job and the mirror read the
+     * feed; they would switch it on themselves, but on AWS their roles only read {@code events/}, so without this
+     * they rebuild in full every run. A table created by this run gets the feed from {@link #LIVE_STREAM_PROPERTIES}.
+     */
+    private static void liveStreamFeedOn(SparkSession spark, String path, RunReport report) {
+        if (DeltaTables.exists(spark, path) && !DeltaChanges.feedEnabled(spark, path)) {
+            if (DeltaChanges.enableFeed(spark, path)) {
+                report.note("switched on the Change Data Feed of " + LiveStreamTable.NAME
+                        + ": the product job and the mirror read only its new commits from now on");
+            } else {
+                report.note("could not switch on the Change Data Feed of " + LiveStreamTable.NAME
+                        + " (see the log): the product job and the mirror read it in full until it is on");
+            }
+        }
     }
 
     private static Dataset<Row> without(Dataset<Row> events, Set<String> ids) {

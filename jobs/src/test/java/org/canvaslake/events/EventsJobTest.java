@@ -20,6 +20,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.canvaslake.common.cli.Options;
+import org.canvaslake.common.delta.DeltaChanges;
 import org.canvaslake.common.delta.DeltaTables;
 import org.canvaslake.common.lake.Lake;
 import org.canvaslake.common.lake.LakeCatalog;
@@ -102,6 +103,9 @@ class EventsJobTest {
         assertThat(detail.<String, String>getJavaMap(detail.fieldIndex("properties")).get(
                 "delta.dataSkippingStatsColumns")).contains("event_time", "received_at", "user_local_id")
                 .doesNotContain("event_json", "event_id", "source_object", "message_id");
+        // the product job and the mirror read the live stream's Change Data Feed: on from its first commit
+        assertThat(detail.<String, String>getJavaMap(detail.fieldIndex("properties")).get(
+                DeltaChanges.FEED_PROPERTY)).isEqualTo("true");
         // a ~100-column per-type table keeps statistics of its times only
         Row typedDetail = spark.sql("DESCRIBE DETAIL delta.`" + Lake.at(lake.toString()).table("events.grade_change")
                 + "`").first();
@@ -170,6 +174,36 @@ class EventsJobTest {
         assertThat(nowhere.failures()).isEmpty();
         assertThat(nowhere.notes()).singleElement(STRING)
                 .contains("No raw objects under").contains("no_such_folder").contains("--raw");
+    }
+
+    /**
+     * A live stream written before the table was created with its Change Data Feed on gets it switched on by the next
+     * run that writes it, before that run's commit: the product job's role on AWS only reads {@code events/}, so it
+     * cannot switch it on itself, and without the feed it would rebuild in full every run.
+     */
+    @Test
+    void aLiveStreamWithoutTheChangeDataFeedGetsItFromTheNextRunThatWritesIt(SparkSession spark, @TempDir Path lake) {
+        RawInput.land(lake, RawInput.fixtureMessages("canvas", Instant.parse("2026-09-01T10:00:00Z")), 10);
+        assertThat(run(spark, lake).failures()).isEmpty();
+        String path = Lake.at(lake.toString()).table(LiveStreamTable.NAME);
+        spark.sql("ALTER TABLE delta.`" + path + "` SET TBLPROPERTIES (" + DeltaChanges.FEED_PROPERTY + " = false)");
+        assertThat(DeltaChanges.feedEnabled(spark, path)).isFalse();
+
+        RawInput.land(lake, RawInput.fixtureMessages("caliper", Instant.parse("2026-09-01T11:00:00Z")), 10);
+        RunReport next = run(spark, lake);
+        assertThat(next.failures()).isEmpty();
+        assertThat(next.notes()).anySatisfy(n -> assertThat(n).contains("switched on the Change Data Feed"));
+        assertThat(DeltaChanges.feedEnabled(spark, path)).isTrue();
+        // the run's own commit is in the feed: the caliper events, as inserts
+        long last = version(spark, lake, LiveStreamTable.NAME);
+        Dataset<Row> changes;
+        try {
+            changes = DeltaChanges.changes(spark, path, last, last);
+        } catch (DeltaChanges.ChangesUnavailable e) {
+            throw new AssertionError(e);
+        }
+        assertThat(changes.where(col(DeltaChanges.CHANGE_TYPE).equalTo("insert")).count())
+                .isEqualTo(Fixtures.list("caliper", ".json").size());
     }
 
     static List<Path> filesOutsideRaw(Path lake) {
