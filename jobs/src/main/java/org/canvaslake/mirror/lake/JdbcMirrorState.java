@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.OptionalLong;
 
 import org.canvaslake.common.lake.Lake;
+import org.canvaslake.mirror.JdbcMirror;
 
 /**
  * {@link MirrorState} in a small table of the target database ({@code canvaslake_mirror_state} in its default
@@ -87,8 +88,8 @@ public final class JdbcMirrorState implements MirrorState {
     }
 
     private IllegalStateException failure(String what, SQLException e) {
-        return new IllegalStateException("Cannot " + what + " in table " + table + " of " + target.jdbcUrl() + ": "
-                + e.getMessage() + " (check --jdbc-url, --jdbc-user and the password, and that the user may "
-                + "create tables there)", e);
+        return new IllegalStateException("Cannot " + what + " in table " + table + " of "
+                + JdbcMirror.masked(target.jdbcUrl()) + ": " + e.getMessage() + " (check --jdbc-url, --jdbc-user and"
+                + " the password, and that the user may create tables there)", e);
     }
 }

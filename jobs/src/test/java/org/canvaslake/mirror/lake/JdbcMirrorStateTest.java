@@ -51,6 +51,16 @@ class JdbcMirrorStateTest {
         }
     }
 
+    /** The state's errors reach the log and the report: a password given in the JDBC URL is masked in them. */
+    @org.junit.jupiter.api.Test
+    void aFailureNamesTheDatabaseWithoutThePasswordInItsUrl() {
+        String url = "jdbc:postgresql://127.0.0.1:5432/cl_no_such_database?user=postgres&password=hunter2-secret";
+        JdbcMirrorState state = new JdbcMirrorState(new TableLoaders.Target(url, null, null), "mirror_state_masked");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> state.version("s3://lake/events/x", TARGET))
+                .hasMessageContaining("cl_no_such_database").hasMessageContaining("password=REDACTED")
+                .hasMessageNotContaining("hunter2-secret");
+    }
+
     private static String recordedPath(String url, String stateTable) throws Exception {
         try (Connection c = LakeMirrorJobTest.connect(url);
              Statement s = c.createStatement();
