@@ -19,7 +19,8 @@ import org.apache.spark.sql.Row;
  * {@code LOAD DATA} (with {@code ESCAPED BY '\\'}) read: {@code \N} for NULL, backslash, tab, newline and carriage
  * return escaped. Produced lazily as the database reads, so a million rows never sit in memory at once.
  *
- * <p>NUL characters are dropped: PostgreSQL text cannot hold them.
+ * <p>NUL characters are dropped: PostgreSQL text cannot hold them, nor can its {@code jsonb} hold the escape
+ * <code>&#92;u0000</code> (it refuses the whole load), so that escape is dropped from JSON values as well.
  */
 final class RowTextStream extends InputStream {
 
@@ -65,7 +66,7 @@ final class RowTextStream extends InputStream {
         Row row = rows.next();
         String[] out = new String[columns.length + (markerField == null ? 0 : 1)];
         for (int i = 0; i < columns.length; i++) {
-            out[i] = row.isNullAt(fields[i]) ? null : text(row.get(fields[i]));
+            out[i] = row.isNullAt(fields[i]) ? null : text(row.get(fields[i]), columns[i]);
         }
         if (markerField != null) {
             out[columns.length] = row.isNullAt(markerField) ? null : dialect.booleanText(row.getBoolean(markerField));
@@ -115,7 +116,7 @@ final class RowTextStream extends InputStream {
                 line.append('\t');
             }
             int f = fields[i];
-            append(row.isNullAt(f) ? null : text(row.get(f)));
+            append(row.isNullAt(f) ? null : text(row.get(f), columns[i]));
         }
         if (markerField != null) {
             line.append('\t');
@@ -123,6 +124,36 @@ final class RowTextStream extends InputStream {
         }
         line.append('\n');
         count++;
+    }
+
+    private String text(Object v, SqlColumn column) {
+        String text = text(v);
+        return column.json() ? withoutNulEscapes(text) : text;
+    }
+
+    /**
+     * JSON text without its <code>&#92;u0000</code> escapes (a NUL in a string value, which user-written text can
+     * hold): an escape is a backslash preceded by an even number of backslashes, so an escaped backslash followed by
+     * {@code u0000} stays as it is.
+     */
+    static String withoutNulEscapes(String json) {
+        int at = json.indexOf("\\u0000");
+        if (at < 0) {
+            return json;
+        }
+        StringBuilder out = new StringBuilder(json.length());
+        int from = 0;
+        for (; at >= 0; at = json.indexOf("\\u0000", at + 1)) {
+            int backslashes = 0;
+            while (at - backslashes - 1 >= 0 && json.charAt(at - backslashes - 1) == '\\') {
+                backslashes++;
+            }
+            if (backslashes % 2 == 0 && at >= from) {
+                out.append(json, from, at);
+                from = at + 6;
+            }
+        }
+        return out.append(json, from, json.length()).toString();
     }
 
     private String text(Object v) {

@@ -67,9 +67,15 @@ class JdbcMirrorTest {
             assertThat(names(url, schema)).containsExactly("1:Ada", "3:Chloe", "4:Dmitri");
             assertThat(mirror.position(target)).contains(new SyncPosition("test", "p2", 1, "j2"));
 
-            mirror.load(V1, rows(row(3, "Chloe B", 7, false), row(5, "Esra", 1, false)),
+            // a JSON value holding a NUL (the escape PostgreSQL's jsonb refuses, failing the whole load) beside an
+            // escaped backslash followed by "u0000" (text, kept)
+            Row nul = RowFactory.create(6L, "Fay", 2, true, null, "{\"note\": \"a\\u0000b\", \"path\": \"C:\\\\u0000\"}",
+                    false);
+            mirror.load(V1, rows(row(3, "Chloe B", 7, false), row(5, "Esra", 1, false), nul),
                     MirrorTarget.of(schema, "people", List.of("id")), LoadMode.REPLACE, new SyncPosition("test", "p3", 1, "j3"));
-            assertThat(names(url, schema)).containsExactly("3:Chloe B", "5:Esra");
+            assertThat(names(url, schema)).containsExactly("3:Chloe B", "5:Esra", "6:Fay");
+            assertThat(Json.parse(strings(url, "SELECT settings FROM " + q(url, schema) + "." + q(url, "people")
+                    + " WHERE id = 6").get(0))).isEqualTo(Json.parse("{\"note\": \"ab\", \"path\": \"C:\\\\u0000\"}"));
 
             try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SELECT settings, seen_at, active FROM " + q(url, schema) + "."
@@ -99,7 +105,7 @@ class JdbcMirrorTest {
             };
             assertThatThrownBy(() -> mirror.load(V1, broken, target, LoadMode.UPSERT,
                     new SyncPosition("test", "p4", 1, "j4"))).hasStackTraceContaining("source failed mid-load");
-            assertThat(names(url, schema)).containsExactly("3:Chloe B", "5:Esra");
+            assertThat(names(url, schema)).containsExactly("3:Chloe B", "5:Esra", "6:Fay");
             assertThat(mirror.position(target).map(SyncPosition::position)).contains("p3");
         } finally {
             drop(url, schema);
