@@ -225,9 +225,9 @@ public final class CanvasFetcher {
             byte[] body = page.body();
             String text = new String(body, StandardCharsets.UTF_8);
             // verbatim, except credentials: Canvas objects can carry feed tokens and access_token= URLs
-            boolean redacted = Redaction.needsRedaction(text);
+            boolean redacted = Redaction.dataNeedsRedaction(text);
             if (redacted) {
-                body = Redaction.redact(text).getBytes(StandardCharsets.UTF_8);
+                body = Redaction.redactData(text).getBytes(StandardCharsets.UTF_8);
             }
             store.write(dir, file, body);
             pages.add(new RawManifest.PageEntry(file, page.url(), courseId, page.objects(), redacted));

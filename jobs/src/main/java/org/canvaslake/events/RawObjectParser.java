@@ -158,7 +158,7 @@ public final class RawObjectParser implements Function2<Integer, Iterator<RawObj
                     line = record.line();
                     index = 0;
                 }
-                String redacted = Redaction.redact(record.text());
+                String redacted = Redaction.redactData(record.text());
                 if (record.broken()) {
                     out.add(quarantine(object, objectDate, line, index++, Quarantine.BROKEN_JSON, record.problem(),
                             redacted, null, null, null));

@@ -19,6 +19,8 @@ import org.canvaslake.lander.LiveEventMessage;
 import org.canvaslake.lander.RawEnvelope;
 import org.junit.jupiter.api.Test;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 class RawObjectParserTest {
 
     private static final RawObject OBJECT = new RawObject("file:/lake/raw/live_events/x.jsonl", 100, 0);
@@ -66,6 +68,16 @@ class RawObjectParserTest {
         }
         assertThat(rows(text, ParsedRecords.EVENT).get(0).getString(ParsedRecords.EVENT_JSON))
                 .contains("access_token=REDACTED");
+    }
+
+    /** What people write stays as written: only credentials are masked, not words that look like them. */
+    @Test
+    void wordsThatOnlyLookLikeCredentialsAreKept() {
+        ObjectNode event = (ObjectNode) Json.parse(Fixtures.read("canvas/14_course_created.json"));
+        ((ObjectNode) event.get("body")).put("name", "Torchbearer Scholars: t-test (sig=0.05)");
+        String text = envelope("m1", Json.write(event), Map.of()) + "\n";
+        assertThat(rows(text, ParsedRecords.EVENT).get(0).getString(ParsedRecords.EVENT_JSON))
+                .contains("Torchbearer Scholars: t-test (sig=0.05)");
     }
 
     @Test

@@ -26,10 +26,40 @@ public final class Redaction {
     private static final Pattern FEED_TOKEN = Pattern.compile("(/feeds/[a-z_]+/)([A-Za-z0-9_]+_)?([A-Za-z0-9]{20,})");
     private static final Pattern BEARER = Pattern.compile("(?i)(Bearer\\s+)([A-Za-z0-9._~+/=-]+)");
 
+    // the same for data kept in the lake (see redactData): a parameter only where a URL has its parameters, after
+    // ?, &, # or ; (or & as JSON escapes it, backslash-u0026, or any of them URL-encoded), and a bearer token only
+    // as a word of its own followed by a token's length of token characters
+    private static final Pattern URL_SECRET_PARAMS = Pattern.compile(
+            "(?i)((?:[?&#;]|\\\\u0026)[A-Za-z0-9_.-]*(?:" + String.join("|", SECRET_PARAM_NAMES) + ")=)"
+                    + "([^&#\\s\"'<>\\\\]+)");
+    private static final Pattern URL_ENCODED_SECRET_PARAMS = Pattern.compile(
+            "(?i)(%(?:25)?(?:3F|26|23)[A-Za-z0-9_.-]*(?:" + String.join("|", SECRET_PARAM_NAMES)
+                    + ")%(?:25)?3D)([^&#\\s\"'<>\\\\%]+)");
+    private static final Pattern BEARER_TOKEN = Pattern.compile("(?i)\\b(Bearer\\s+)([A-Za-z0-9._~+/=-]{20,})");
+
     private Redaction() {
     }
 
+    /**
+     * Text for a log, a report or an error message: every credential-looking parameter ({@code token=...}, also as
+     * the end of a longer name, anywhere), feed token and bearer token masked. Broad on purpose: a message may quote
+     * a URL in part, or a setting.
+     */
     public static String redact(String text) {
+        return redact(text, SECRET_PARAMS, ENCODED_SECRET_PARAMS, BEARER);
+    }
+
+    /**
+     * Data kept in the lake (an event's JSON, a page of the Canvas API): the credentials of URLs (parameters in a
+     * URL's parameter list, plain or URL-encoded, and feed tokens) and bearer tokens masked, and nothing else. What
+     * people write keeps its words: {@link #redact} would change "Torchbearer Scholars" or "(sig=0.05)" in a course
+     * name or a submission's text, which are not credentials.
+     */
+    public static String redactData(String text) {
+        return redact(text, URL_SECRET_PARAMS, URL_ENCODED_SECRET_PARAMS, BEARER_TOKEN);
+    }
+
+    private static String redact(String text, Pattern params, Pattern encodedParams, Pattern bearer) {
         if (text == null || text.isEmpty()) {
             return text;
         }
@@ -37,17 +67,17 @@ public final class Redaction {
         // the regex is only run where a parameter name precedes an '=': live-event URLs are full of harmless ones
         // and the job redacts every event it reads
         if (hasSecretParameter(out)) {
-            out = SECRET_PARAMS.matcher(out).replaceAll("$1" + MASK);
+            out = params.matcher(out).replaceAll("$1" + MASK);
         }
         if (hasEncodedSecretParameter(out)) {
-            out = ENCODED_SECRET_PARAMS.matcher(out).replaceAll("$1" + MASK);
+            out = encodedParams.matcher(out).replaceAll("$1" + MASK);
         }
         if (out.contains("/feeds/")) {
             Matcher m = FEED_TOKEN.matcher(out);
             out = m.replaceAll(r -> Matcher.quoteReplacement(r.group(1) + (r.group(2) == null ? "" : r.group(2)) + MASK));
         }
         if (containsIgnoreCase(out, "bearer")) {
-            out = BEARER.matcher(out).replaceAll("$1" + MASK);
+            out = bearer.matcher(out).replaceAll("$1" + MASK);
         }
         return out;
     }
@@ -55,6 +85,11 @@ public final class Redaction {
     /** True when the text holds something {@link #redact} would change. */
     public static boolean needsRedaction(String text) {
         return text != null && !text.equals(redact(text));
+    }
+
+    /** True when the text holds something {@link #redactData} would change. */
+    public static boolean dataNeedsRedaction(String text) {
+        return text != null && !text.equals(redactData(text));
     }
 
     /** True when some '=' follows one of the secret parameter names (what SECRET_PARAMS needs to match). */
