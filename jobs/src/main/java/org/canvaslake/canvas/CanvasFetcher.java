@@ -62,7 +62,15 @@ public final class CanvasFetcher {
         LocalDate dt = snapshotAt.atZone(ZoneOffset.UTC).toLocalDate();
         Map<CanvasEntity, EntityRun> runs = new EnumMap<>(CanvasEntity.class);
         for (CanvasEntity e : entities) {
-            runs.put(e, new EntityRun(e, store.runDir(e, dt, runId), true));
+            String dir = store.runDir(e, dt, runId);
+            int stale = store.clear(dir);
+            if (stale > 0) {
+                LOG.warn("canvas {}: {} file(s) of an earlier try of run {} removed from {}", e.folder(), stale, runId,
+                        dir);
+                report.note(e.folder() + ": an earlier try of run " + runId + " left " + stale + " raw file(s) in "
+                        + dir + "; removed, so that only this try's pages are read");
+            }
+            runs.put(e, new EntityRun(e, dir, true));
         }
         boolean perCourse = entities.stream().anyMatch(CanvasEntity::perCourse);
         int threads = client.settings().concurrency();

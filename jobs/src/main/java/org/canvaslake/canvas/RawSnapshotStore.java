@@ -74,6 +74,32 @@ public final class RawSnapshotStore {
         }
     }
 
+    /**
+     * Empties a run folder an earlier try of the same run id left (a rerun with the same {@code --run-id} the same
+     * day): its manifest would otherwise vouch for pages this try overwrites, and its pages beyond this try's last one
+     * would be read with them. Returns how many files were removed.
+     */
+    public int clear(String dir) {
+        Path path = new Path(dir);
+        try {
+            FileSystem fs = fs(dir);
+            if (!fs.exists(path)) {
+                return 0;
+            }
+            int files = 0;
+            for (FileStatus s : fs.listStatus(path)) {
+                if (s.isFile()) {
+                    files++;
+                }
+            }
+            fs.delete(path, true);
+            return files;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot empty the raw folder " + dir + " an earlier try of this run left: "
+                    + e.getMessage() + " (check that the lake is writable, or give another --run-id)", e);
+        }
+    }
+
     /** Written last: its presence marks the run folder as finished. */
     public void writeManifest(String dir, RawManifest manifest) {
         write(dir, RawManifest.FILE, manifest.toJson().getBytes(StandardCharsets.UTF_8));

@@ -53,6 +53,37 @@ class CanvasFetcherTest {
         }
     }
 
+    /**
+     * A rerun with the same run id the same day (an operator retrying a run by hand) writes into the folder the earlier
+     * try wrote: that try's pages beyond this one's last, and its manifest, must not outlive it. The snapshot reads
+     * every page file of the folder.
+     */
+    @Test
+    void aRerunWithTheSameRunIdLeavesOnlyItsOwnPagesInTheRunFolder() throws Exception {
+        try (FakeCanvasServer fake = FakeCanvasServer.start(INSTITUTION)) {
+            Map<CanvasEntity, CanvasFetcher.Fetched> first = fetch(new CanvasClient(settings(fake).withPaging(3)),
+                    List.of(CanvasEntity.USERS), new RunReport("canvas", "same-run", Instant.now()));
+            String dir = first.get(CanvasEntity.USERS).dir();
+            int firstPages = first.get(CanvasEntity.USERS).manifest().pages().size();
+
+            RunReport again = new RunReport("canvas", "same-run", Instant.now());
+            Map<CanvasEntity, CanvasFetcher.Fetched> second = fetch(new CanvasClient(settings(fake).withPaging(100)),
+                    List.of(CanvasEntity.USERS), again);
+
+            assertThat(second.get(CanvasEntity.USERS).dir()).isEqualTo(dir);
+            List<String> pages = second.get(CanvasEntity.USERS).manifest().pages().stream()
+                    .map(RawManifest.PageEntry::file).toList();
+            assertThat(pages).hasSizeLessThan(firstPages);
+            try (Stream<Path> files = Files.list(Path.of(java.net.URI.create(dir)))) {
+                assertThat(files.map(f -> f.getFileName().toString()).filter(f -> !f.startsWith(".")))
+                        .as("the folder after the rerun").containsExactlyInAnyOrderElementsOf(
+                                Stream.concat(pages.stream(), Stream.of(RawManifest.FILE)).toList());
+            }
+            assertThat(again.notes()).anySatisfy(n -> assertThat(n).contains("an earlier try of run same-run")
+                    .contains((firstPages + 1) + " raw file(s)"));
+        }
+    }
+
     @Test
     void getsEverythingWhenCanvasCapsPerPage() throws Exception {
         try (FakeCanvasServer fake = FakeCanvasServer.start(INSTITUTION,
