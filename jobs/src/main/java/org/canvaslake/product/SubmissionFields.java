@@ -20,8 +20,9 @@ import org.canvaslake.common.lake.Lake;
 
 /**
  * Submission details that only the typed event tables hold ({@code events.submission_created} and
- * {@code events.submission_updated}, body fields flattened as {@code body_<field>}): when it was submitted,
- * Canvas's late flag, the attempt and the score. Each field is read only where the typed table has it.
+ * {@code events.submission_updated}, whose columns are the event body's fields by name, as
+ * {@link org.canvaslake.events.EventFields} flattens them): when it was submitted, Canvas's late flag, the attempt and
+ * the score. Each field is read only where the typed table has it.
  */
 final class SubmissionFields {
 
@@ -29,10 +30,10 @@ final class SubmissionFields {
 
     /** product column → typed-table column */
     static final Map<String, String> FIELDS = Map.of(
-            "submission_submitted_at", "body_submitted_at",
-            "submission_late", "body_late",
-            "submission_attempt", "body_attempt",
-            "submission_score", "body_score");
+            "submission_submitted_at", "submitted_at",
+            "submission_late", "late",
+            "submission_attempt", "attempt",
+            "submission_score", "score");
 
     static final List<String> COLUMNS = List.of("submission_submitted_at", "submission_late", "submission_attempt",
             "submission_score");
