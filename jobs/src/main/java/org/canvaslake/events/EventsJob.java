@@ -301,6 +301,11 @@ public final class EventsJob extends SparkJob {
             List<String> batchDates = new ArrayList<>();
             summary.names().values().forEach(n -> batchDates.addAll(n.dates().keySet()));
             EventsLedger.Recorded recorded;
+            // the ledger's commit names the live stream's version this batch finished with (see EventsLedger)
+            String livePath = lake.table(LiveStreamTable.NAME);
+            Map<String, String> beforeRecord = DeltaTables.exists(spark, livePath) ? apply(spark, Map.of(
+                    EventsLedger.COMMIT_METADATA, EventsLedger.LIVE_STREAM_VERSION
+                            + DeltaChanges.currentVersion(spark, livePath))) : Map.of();
             try {
                 lease.ensureHeld();
                 recorded = ledger.record(done, report.runId(), firstOfRebuild);
@@ -323,6 +328,8 @@ public final class EventsJob extends SparkJob {
                             + " doubled).");
                 }
                 return false;
+            } finally {
+                restore(spark, beforeRecord);
             }
             report.counter(STEP_MS + "ledger", ms(ledgerStart));
             LOG.info("events: ledger {} records {} objects ({} ms)", EventsLedger.NAME, done.size(), ms(ledgerStart));

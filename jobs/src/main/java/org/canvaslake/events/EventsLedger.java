@@ -50,6 +50,18 @@ public final class EventsLedger {
 
     public static final String NAME = "_meta.events_ledger";
 
+    /**
+     * How a ledger commit says which version of {@code events.live_stream} its run had finished with (every table of
+     * its batches written): the commit's user metadata, {@code live_stream_version=<V>}. The product job reads the
+     * live stream up to it ({@link #finishedLiveStreamVersion}), never into a batch whose per-type tables are still
+     * being written.
+     */
+    static final String LIVE_STREAM_VERSION = "live_stream_version=";
+    /** Delta's session setting for the user metadata of the commits made while it is set. */
+    static final String COMMIT_METADATA = "spark.databricks.delta.commitInfo.userMetadata";
+    /** How far back in the ledger's history to look for a commit that says so (later ones are its OPTIMIZE). */
+    private static final int COMMITS_SEARCHED = 64;
+
     static final StructType SCHEMA = new StructType()
             .add("object", DataTypes.StringType, false)
             .add("size", DataTypes.LongType)
@@ -315,5 +327,29 @@ public final class EventsLedger {
         }
         values[r.size()] = folderDate(r.getString(0), java8);
         return RowFactory.create(values);
+    }
+
+    /**
+     * The version of {@code events.live_stream} that the last recorded events run had finished with (see
+     * {@link #LIVE_STREAM_VERSION}); empty when the lake has no ledger, or none of its recent commits says (a ledger
+     * an older release wrote).
+     */
+    public static java.util.OptionalLong finishedLiveStreamVersion(SparkSession spark, Lake lake) {
+        String path = lake.table(NAME);
+        if (!DeltaTables.exists(spark, path)) {
+            return java.util.OptionalLong.empty();
+        }
+        for (Row commit : io.delta.tables.DeltaTable.forPath(spark, path).history(COMMITS_SEARCHED)
+                .select("userMetadata").collectAsList()) {  // newest first
+            String metadata = commit.isNullAt(0) ? "" : commit.getString(0);
+            if (metadata.startsWith(LIVE_STREAM_VERSION)) {
+                try {
+                    return java.util.OptionalLong.of(Long.parseLong(metadata.substring(LIVE_STREAM_VERSION.length())));
+                } catch (NumberFormatException e) {
+                    LOG.warn("{}: a commit's user metadata '{}' names no version; looking further back", NAME, metadata);
+                }
+            }
+        }
+        return java.util.OptionalLong.empty();
     }
 }

@@ -116,7 +116,7 @@ public final class ProductJob extends SparkJob {
             }
         }
         CrashPoints.check(CRASH_AFTER_EVENTS_FEED);
-        long version = DeltaChanges.currentVersion(spark, eventsPath);
+        long version = FinishedEvents.version(spark, lake, eventsPath, report);
         String productPath = lake.table(ProductSchema.TABLE);
         Optional<ProductState> state = ProductState.read(spark, lake, ProductSchema.TABLE);
 
