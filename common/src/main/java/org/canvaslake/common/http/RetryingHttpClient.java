@@ -118,14 +118,15 @@ public final class RetryingHttpClient {
                     String excerpt = excerpt(response);
                     boolean throttled = status == 429 || throttleSignal.isThrottle(status, excerpt);
                     boolean retryable = throttled || status >= 500 || status == 408;
+                    if (throttled) {
+                        // counted before giving up too: the run's throttle count must include the attempt that ended it
+                        stats.recordThrottled();
+                    }
                     if (!retryable || attempt >= maxAttempts) {
                         stats.recordFailure();
                         throw new HttpFailure(name + " " + request.method() + " " + safeUrl + " failed with HTTP "
                                 + status + (attempt > 1 ? " after " + attempt + " attempts" : "")
                                 + (excerpt.isEmpty() ? "" : ": " + excerpt), status, safeUrl, excerpt, attempt, null);
-                    }
-                    if (throttled) {
-                        stats.recordThrottled();
                     }
                     Duration retryAfter = retryAfter(response.header("Retry-After"));
                     wait = retryAfter != null ? min(retryAfter, maxRetryAfter) : backoff(attempt);

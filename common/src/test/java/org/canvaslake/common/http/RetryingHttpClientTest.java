@@ -174,6 +174,21 @@ class RetryingHttpClientTest {
         assertThat(http.stats().failures()).isEqualTo(1);
     }
 
+    /** A request that runs out of attempts while throttled counts every throttled answer, the last one too. */
+    @Test
+    void givingUpWhileThrottledCountsEveryThrottledAnswer() {
+        for (int i = 0; i < 5; i++) {
+            script.add(status(429, "slow down"));
+        }
+        RetryingHttpClient http = client().build();
+
+        assertThatThrownBy(() -> http.executeForString(get(url("/t"))))
+                .isInstanceOfSatisfying(HttpFailure.class, f -> assertThat(f.status()).isEqualTo(429));
+        assertThat(requests).hasValue(4);
+        assertThat(http.stats().throttled()).isEqualTo(4);
+        assertThat(http.stats().failures()).isEqualTo(1);
+    }
+
     @Test
     void aThrottleSignalTurnsA403IntoARetryButOther403sFail() {
         script.add(status(403, "403 Forbidden (Rate Limit Exceeded)"));
