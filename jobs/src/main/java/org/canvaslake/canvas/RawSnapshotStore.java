@@ -6,11 +6,15 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -20,6 +24,8 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.canvaslake.common.cli.UsageException;
 import org.canvaslake.common.lake.Lake;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Where raw Canvas API pages live and how they are written and found again:
@@ -28,6 +34,8 @@ import org.canvaslake.common.lake.Lake;
  * lake may be a local folder or {@code s3://}.
  */
 public final class RawSnapshotStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RawSnapshotStore.class);
 
     public static final String FOLDER = "canvas_api";
     private static final Pattern SPEC = Pattern.compile("(?:dt=)?(\\d{4}-\\d{2}-\\d{2})(?:/run=([A-Za-z0-9._-]+))?/?");
@@ -176,14 +184,30 @@ public final class RawSnapshotStore {
         if (!fs.exists(dayPath)) {
             return out;
         }
+        Map<String, Instant> taken = new HashMap<>();
         for (FileStatus s : fs.listStatus(dayPath)) {
             String name = s.getPath().getName();
             if (s.isDirectory() && name.startsWith("run=") && fs.exists(new Path(s.getPath(), RawManifest.FILE))) {
-                out.add(name.substring("run=".length()));
+                String run = name.substring("run=".length());
+                out.add(run);
+                taken.put(run, snapshotAt(s.getPath().toString()));
             }
         }
-        out.sort(String::compareTo);
+        // in the order the snapshots were taken: run ids need not sort by time ("try10" before "try2", a default
+        // id before an Airflow one)
+        out.sort(Comparator.comparing((String run) -> taken.get(run)).thenComparing(Comparator.naturalOrder()));
         return out;
+    }
+
+    /** When a finished run folder's snapshot was taken; the earliest instant when its manifest cannot be read. */
+    private Instant snapshotAt(String dir) {
+        try {
+            return readManifest(dir).snapshotAt();
+        } catch (RuntimeException e) {
+            LOG.warn("canvas: cannot read the manifest of {} ({}); taken for the oldest run of its day", dir,
+                    e.getMessage());
+            return Instant.MIN;
+        }
     }
 
     private List<String> days(FileSystem fs, CanvasEntity entity) throws IOException {

@@ -68,10 +68,28 @@ class RawSnapshotStoreTest {
         return new RawSnapshotStore(Lake.at(lake.toString()), new Configuration());
     }
 
+    /** The day's latest run is the one whose snapshot was taken last, whatever its run id says. */
+    @Test
+    void theLatestRunOfADayIsTheLastSnapshotTakenNotTheLastRunIdInTextOrder() {
+        RawSnapshotStore store = store();
+        finished(store, "try2", Instant.parse("2026-08-24T05:00:00Z"));
+        finished(store, "try10", Instant.parse("2026-08-24T06:00:00Z"));
+        finished(store, "20260824T070000Z-bbbb0001", Instant.parse("2026-08-24T07:00:00Z"));
+        finished(store, "airflow-backfill", Instant.parse("2026-08-24T04:00:00Z"));
+
+        assertThat(store.locate(CanvasEntity.USERS, "dt=2026-08-24")).endsWith("/run=20260824T070000Z-bbbb0001");
+        store.clear(store.runDir(CanvasEntity.USERS, DAY, "20260824T070000Z-bbbb0001"));
+        assertThat(store.locate(CanvasEntity.USERS, "dt=2026-08-24")).endsWith("/run=try10");
+    }
+
     private static void finished(RawSnapshotStore store, String runId) {
+        finished(store, runId, Instant.parse("2026-08-24T01:00:00Z"));
+    }
+
+    private static void finished(RawSnapshotStore store, String runId, Instant snapshotAt) {
         String dir = store.runDir(CanvasEntity.USERS, DAY, runId);
         store.write(dir, RawSnapshotStore.pageFile(1), "[]".getBytes(StandardCharsets.UTF_8));
-        store.writeManifest(dir, new RawManifest(CanvasEntity.USERS, runId, DAY, Instant.parse("2026-08-24T01:00:00Z"),
+        store.writeManifest(dir, new RawManifest(CanvasEntity.USERS, runId, DAY, snapshotAt,
                 "api", true, List.of(new RawManifest.PageEntry("page-00001.json", "u", null, 0, false)), Set.of(),
                 List.of(), 1, 0));
     }
