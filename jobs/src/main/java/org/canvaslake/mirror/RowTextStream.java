@@ -9,10 +9,12 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.Iterator;
 import java.util.List;
 
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.util.DateTimeUtils;
 
 /**
  * Rows as the tab-separated text both PostgreSQL's {@code COPY ... FROM STDIN} (text format) and MariaDB's
@@ -161,7 +163,9 @@ final class RowTextStream extends InputStream {
             return dialect.booleanText(b);
         }
         if (v instanceof Timestamp t) {
-            return dialect.timestampText(t.toInstant());
+            // Spark hands out a Timestamp shifted to the hybrid Julian calendar, which moves times before 1582 by
+            // days (a typo'd year 1019 due date); its own inverse gives back the instant the table holds
+            return dialect.timestampText(Instant.EPOCH.plus(DateTimeUtils.fromJavaTimestamp(t), ChronoUnit.MICROS));
         }
         if (v instanceof Instant t) {
             return dialect.timestampText(t);

@@ -17,6 +17,7 @@ import java.util.UUID;
 
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.catalyst.util.DateTimeUtils;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.MetadataBuilder;
 import org.apache.spark.sql.types.StructType;
@@ -71,9 +72,21 @@ class JdbcMirrorTest {
             // escaped backslash followed by "u0000" (text, kept)
             Row nul = RowFactory.create(6L, "Fay", 2, true, null, "{\"note\": \"a\\u0000b\", \"path\": \"C:\\\\u0000\"}",
                     false);
-            mirror.load(V1, rows(row(3, "Chloe B", 7, false), row(5, "Esra", 1, false), nul),
+            // a typo'd year: Spark hands out such a time as a Timestamp shifted to the hybrid Julian calendar
+            Instant year1019 = Instant.parse("1019-03-04T10:00:00Z");
+            Row old = RowFactory.create(7L, "Gus", 3, false, DateTimeUtils.toJavaTimestamp(
+                    DateTimeUtils.instantToMicros(year1019)), null, false);
+            mirror.load(V1, rows(row(3, "Chloe B", 7, false), row(5, "Esra", 1, false), nul, old),
                     MirrorTarget.of(schema, "people", List.of("id")), LoadMode.REPLACE, new SyncPosition("test", "p3", 1, "j3"));
-            assertThat(names(url, schema)).containsExactly("3:Chloe B", "5:Esra", "6:Fay");
+            assertThat(names(url, schema)).containsExactly("3:Chloe B", "5:Esra", "6:Fay", "7:Gus");
+            try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT seen_at FROM " + q(url, schema) + "." + q(url, "people")
+                         + " WHERE id = 7")) {
+                assertThat(rs.next()).isTrue();
+                Instant seen = url.contains("postgresql") ? rs.getObject(1, java.time.OffsetDateTime.class).toInstant()
+                        : rs.getObject(1, java.time.LocalDateTime.class).toInstant(java.time.ZoneOffset.UTC);
+                assertThat(seen).isEqualTo(year1019);
+            }
             assertThat(Json.parse(strings(url, "SELECT settings FROM " + q(url, schema) + "." + q(url, "people")
                     + " WHERE id = 6").get(0))).isEqualTo(Json.parse("{\"note\": \"ab\", \"path\": \"C:\\\\u0000\"}"));
 
@@ -105,7 +118,7 @@ class JdbcMirrorTest {
             };
             assertThatThrownBy(() -> mirror.load(V1, broken, target, LoadMode.UPSERT,
                     new SyncPosition("test", "p4", 1, "j4"))).hasStackTraceContaining("source failed mid-load");
-            assertThat(names(url, schema)).containsExactly("3:Chloe B", "5:Esra", "6:Fay");
+            assertThat(names(url, schema)).containsExactly("3:Chloe B", "5:Esra", "6:Fay", "7:Gus");
             assertThat(mirror.position(target).map(SyncPosition::position)).contains("p3");
         } finally {
             drop(url, schema);
