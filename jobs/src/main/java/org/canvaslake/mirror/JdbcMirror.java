@@ -238,7 +238,7 @@ public final class JdbcMirror {
         }
         List<SqlColumn> changed = columns.stream()
                 .filter(col -> existing.containsKey(col.name())
-                        && !existing.get(col.name()).equals(dialect.reportedType(col)))
+                        && !dialect.hasType(col, existing.get(col.name())))
                 .toList();
         boolean newKey = !dialect.primaryKey(c, schema, table).equals(target.keys());
         List<String> restored = List.of();

@@ -66,6 +66,12 @@ final class MariaDbDialect extends SqlDialect {
         return REPORTED;
     }
 
+    /** MySQL, unlike MariaDB, has a JSON type of its own and reports it as {@code json}. */
+    @Override
+    boolean hasType(SqlColumn c, String reported) {
+        return super.hasType(c, reported) || (c.family() == Family.JSON && reported.equals("json"));
+    }
+
     @Override
     boolean transactionalDdl() {
         return false;

@@ -62,6 +62,11 @@ abstract class SqlDialect {
         return reportedTypes().get(c.family());
     }
 
+    /** Whether a column the database reports as {@code reported} has the type the loader would give {@code c}. */
+    boolean hasType(SqlColumn c, String reported) {
+        return reported.equals(reportedType(c));
+    }
+
     /** Whether DDL is transactional (PostgreSQL), so a failed schema change leaves nothing half done. */
     abstract boolean transactionalDdl();
 
