@@ -59,9 +59,9 @@ public final class DapSyncJob extends SparkJob {
     static final OptionSpec CLIENT_SECRET = OptionSpec.secret("client-secret", "DAP_CLIENT_SECRET",
             "DAP client secret from identity.instructure.com");
     static final OptionSpec PARALLELISM = OptionSpec.value("parallelism", "4", "Tables synced at the same time");
-    static final OptionSpec JOBS_PER_MINUTE = OptionSpec.value("jobs-per-minute", "10",
-            "Most DAP query jobs started per minute by this run (DAP rate-limits job creation; parallel tables queue "
-                    + "here instead of failing)");
+    static final OptionSpec JOBS_PER_MINUTE = OptionSpec.value("jobs-per-minute", "5",
+            "Most DAP query jobs started per minute by this run, evenly spaced (DAP allows 5 job creations a minute; "
+                    + "parallel tables queue here instead of failing)");
     static final OptionSpec JOB_TIMEOUT = OptionSpec.value("job-timeout-minutes", "120",
             "Give up on a DAP query job still running after this long");
     static final OptionSpec POLL_SECONDS = OptionSpec.value("poll-seconds", "2",
@@ -122,7 +122,8 @@ public final class DapSyncJob extends SparkJob {
         DapClient.Settings s = DapClient.Settings.defaults(options.get("base-url").orElseThrow())
                 .withPolling(Duration.ofMillis((long) (poll * 1000)), Duration.ofSeconds(30))
                 .withJobTimeout(Duration.ofMinutes((long) positive(options, "job-timeout-minutes")))
-                .withJobRate(positive(options, "jobs-per-minute"), 3);
+                // no burst: DAP counts job creations per minute, and a burst on top of the rate would exceed it
+                .withJobRate(positive(options, "jobs-per-minute"), 1);
         return DapClient.create(tuning.apply(s), id, secret);
     }
 
