@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.to_date;
 
 import java.time.Instant;
@@ -21,6 +22,7 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.Window;
 import org.canvaslake.common.delta.DeltaTables;
 import org.canvaslake.common.json.Json;
 import org.canvaslake.common.lake.Lake;
@@ -47,26 +49,42 @@ public final class PipelineSnapshotReader {
 
     public static PipelineSnapshot read(SparkSession spark, Lake lake) {
         List<PipelineSnapshot.Run> recent = recentRuns(spark, lake);
-        Map<String, PipelineSnapshot.Run> latest = new LinkedHashMap<>();
-        for (PipelineSnapshot.Run r : recent) {
-            latest.putIfAbsent(r.job(), r);
-        }
+        List<PipelineSnapshot.Run> latest = latestRuns(spark, lake);
         List<PipelineSnapshot.TableRows> tables = new ArrayList<>();
         for (String t : LakeCatalog.discover(spark, lake)) {
             tables.add(new PipelineSnapshot.TableRows(t, DeltaTables.read(spark, lake.table(t)).count()));
         }
-        return new PipelineSnapshot(Instant.now(), lake.root(), new ArrayList<>(latest.values()), recent, tables,
+        return new PipelineSnapshot(Instant.now(), lake.root(), latest, recent, tables,
                 eventsPerDay(spark, lake), unmatched(spark, lake));
     }
 
+    /** The last {@link #RECENT_RUNS} runs, newest first. */
     static List<PipelineSnapshot.Run> recentRuns(SparkSession spark, Lake lake) {
         String path = lake.table(RunLog.TABLE);
-        List<PipelineSnapshot.Run> out = new ArrayList<>();
         if (!DeltaTables.exists(spark, path)) {
-            return out;
+            return List.of();
         }
-        List<Row> rows = DeltaTables.read(spark, path).orderBy(col("started_at").desc()).limit(RECENT_RUNS)
-                .select("job", "run_id", "status", "started_at", "duration_ms", "report").collectAsList();
+        return runs(DeltaTables.read(spark, path).orderBy(col("started_at").desc()).limit(RECENT_RUNS));
+    }
+
+    /**
+     * The latest run of each job, newest first, over the whole run log: on an hourly schedule the recent runs are
+     * mostly events runs, and a daily job's run would drop out of them within the day.
+     */
+    static List<PipelineSnapshot.Run> latestRuns(SparkSession spark, Lake lake) {
+        String path = lake.table(RunLog.TABLE);
+        if (!DeltaTables.exists(spark, path)) {
+            return List.of();
+        }
+        return runs(DeltaTables.read(spark, path)
+                .withColumn("__rank", row_number().over(Window.partitionBy("job").orderBy(col("started_at").desc())))
+                .where(col("__rank").equalTo(1)).orderBy(col("started_at").desc()));
+    }
+
+    private static List<PipelineSnapshot.Run> runs(Dataset<Row> runLog) {
+        List<PipelineSnapshot.Run> out = new ArrayList<>();
+        List<Row> rows = runLog.select("job", "run_id", "status", "started_at", "duration_ms", "report")
+                .collectAsList();
         for (Row r : rows) {
             Map<String, Map<String, Long>> tables = new LinkedHashMap<>();
             List<String> notes = new ArrayList<>();

@@ -1,0 +1,59 @@
+package org.canvaslake.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.canvaslake.common.lake.Lake;
+import org.canvaslake.common.report.RunLog;
+import org.canvaslake.common.testing.SparkTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+@ExtendWith(SparkTest.class)
+class PipelineSnapshotReaderTest {
+
+    private static final StructType RUNS = new StructType().add("job", DataTypes.StringType)
+            .add("run_id", DataTypes.StringType).add("status", DataTypes.StringType)
+            .add("started_at", DataTypes.TimestampType).add("duration_ms", DataTypes.LongType)
+            .add("report", DataTypes.StringType);
+
+    /**
+     * A day of a real schedule: a canvas run in the morning that failed, then hourly events runs, more than the recent
+     * runs the page lists. The latest run of each job still shows the failed canvas run.
+     */
+    @Test
+    void theLatestRunOfEachJobIsFoundBeyondTheRecentRuns(SparkSession spark, @TempDir Path dir) {
+        Lake lake = Lake.at(dir.toString());
+        Instant morning = Instant.parse("2026-12-07T05:00:00Z");
+        List<Row> runs = new ArrayList<>();
+        runs.add(RowFactory.create("canvas", "c-1", "failed", Timestamp.from(morning), 1000L,
+                "{\"failures\": [{\"unit\": \"canvas.users\", \"message\": \"HTTP 401\"}]}"));
+        for (int h = 1; h <= PipelineSnapshotReader.RECENT_RUNS + 5; h++) {
+            runs.add(RowFactory.create("events", "e-" + h, "succeeded", Timestamp.from(morning.plus(Duration.ofMinutes(
+                    20 * h))), 500L, "{}"));
+        }
+        spark.createDataFrame(runs, RUNS).write().format("delta").save(lake.table(RunLog.TABLE));
+
+        assertThat(PipelineSnapshotReader.recentRuns(spark, lake)).hasSize(PipelineSnapshotReader.RECENT_RUNS)
+                .allSatisfy(r -> assertThat(r.job()).isEqualTo("events"));
+        List<PipelineSnapshot.Run> latest = PipelineSnapshotReader.latestRuns(spark, lake);
+        assertThat(latest).extracting(PipelineSnapshot.Run::job, PipelineSnapshot.Run::runId,
+                PipelineSnapshot.Run::status).containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("events", "e-" + (PipelineSnapshotReader.RECENT_RUNS + 5),
+                                "succeeded"),
+                        org.assertj.core.groups.Tuple.tuple("canvas", "c-1", "failed"));
+        assertThat(latest.get(1).failures()).containsExactly("canvas.users: HTTP 401");
+    }
+}
