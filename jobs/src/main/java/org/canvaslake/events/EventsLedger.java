@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -30,6 +31,8 @@ import org.canvaslake.common.delta.MergeSpec;
 import org.canvaslake.common.lake.Lake;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import io.delta.tables.DeltaTable;
 
 /**
  * {@code _meta.events_ledger}: which raw objects have been compacted, by which run, with what they held. Written
@@ -334,22 +337,22 @@ public final class EventsLedger {
      * {@link #LIVE_STREAM_VERSION}); empty when the lake has no ledger, or none of its recent commits says (a ledger
      * an older release wrote).
      */
-    public static java.util.OptionalLong finishedLiveStreamVersion(SparkSession spark, Lake lake) {
+    public static OptionalLong finishedLiveStreamVersion(SparkSession spark, Lake lake) {
         String path = lake.table(NAME);
         if (!DeltaTables.exists(spark, path)) {
-            return java.util.OptionalLong.empty();
+            return OptionalLong.empty();
         }
-        for (Row commit : io.delta.tables.DeltaTable.forPath(spark, path).history(COMMITS_SEARCHED)
+        for (Row commit : DeltaTable.forPath(spark, path).history(COMMITS_SEARCHED)
                 .select("userMetadata").collectAsList()) {  // newest first
             String metadata = commit.isNullAt(0) ? "" : commit.getString(0);
             if (metadata.startsWith(LIVE_STREAM_VERSION)) {
                 try {
-                    return java.util.OptionalLong.of(Long.parseLong(metadata.substring(LIVE_STREAM_VERSION.length())));
+                    return OptionalLong.of(Long.parseLong(metadata.substring(LIVE_STREAM_VERSION.length())));
                 } catch (NumberFormatException e) {
                     LOG.warn("{}: a commit's user metadata '{}' names no version; looking further back", NAME, metadata);
                 }
             }
         }
-        return java.util.OptionalLong.empty();
+        return OptionalLong.empty();
     }
 }

@@ -1,6 +1,7 @@
 package org.canvaslake.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.nio.file.Path;
 import java.sql.Timestamp;
@@ -51,9 +52,9 @@ class PipelineSnapshotReaderTest {
         List<PipelineSnapshot.Run> latest = PipelineSnapshotReader.latestRuns(spark, lake);
         assertThat(latest).extracting(PipelineSnapshot.Run::job, PipelineSnapshot.Run::runId,
                 PipelineSnapshot.Run::status).containsExactly(
-                        org.assertj.core.groups.Tuple.tuple("events", "e-" + (PipelineSnapshotReader.RECENT_RUNS + 5),
+                        tuple("events", "e-" + (PipelineSnapshotReader.RECENT_RUNS + 5),
                                 "succeeded"),
-                        org.assertj.core.groups.Tuple.tuple("canvas", "c-1", "failed"));
+                        tuple("canvas", "c-1", "failed"));
         assertThat(latest.get(1).failures()).containsExactly("canvas.users: HTTP 401");
     }
 }

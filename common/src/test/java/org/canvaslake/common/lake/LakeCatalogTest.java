@@ -1,6 +1,7 @@
 package org.canvaslake.common.lake;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 
@@ -54,7 +55,7 @@ class LakeCatalogTest {
             assertThat(LakeCatalog.discover(spark, lake, "absent")).isEmpty();
             assertThat(RootRefusingFileSystem.refusals).as("listings of the root").isZero();
             // the refusal is real: every database's tables need the root's listing
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> LakeCatalog.discover(spark, lake))
+            assertThatThrownBy(() -> LakeCatalog.discover(spark, lake))
                     .hasMessageContaining("listing refused");
         }
         assertThat(LakeCatalog.discover(spark, lake)).containsExactly("other.second", "scoped.first");

@@ -1,12 +1,14 @@
 package org.canvaslake.mirror.lake;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.OptionalLong;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -52,11 +54,11 @@ class JdbcMirrorStateTest {
     }
 
     /** The state's errors reach the log and the report: a password given in the JDBC URL is masked in them. */
-    @org.junit.jupiter.api.Test
+    @Test
     void aFailureNamesTheDatabaseWithoutThePasswordInItsUrl() {
         String url = "jdbc:postgresql://127.0.0.1:5432/cl_no_such_database?user=postgres&password=hunter2-secret";
         JdbcMirrorState state = new JdbcMirrorState(new TableLoaders.Target(url, null, null), "mirror_state_masked");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> state.version("s3://lake/events/x", TARGET))
+        assertThatThrownBy(() -> state.version("s3://lake/events/x", TARGET))
                 .hasMessageContaining("cl_no_such_database").hasMessageContaining("password=REDACTED")
                 .hasMessageNotContaining("hunter2-secret");
     }
