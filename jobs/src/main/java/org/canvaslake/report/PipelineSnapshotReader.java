@@ -5,7 +5,6 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
-import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.to_date;
 
 import java.time.Instant;
@@ -22,7 +21,6 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.expressions.Window;
 import org.canvaslake.common.delta.DeltaTables;
 import org.canvaslake.common.json.Json;
 import org.canvaslake.common.lake.Lake;
@@ -76,9 +74,8 @@ public final class PipelineSnapshotReader {
         if (!DeltaTables.exists(spark, path)) {
             return List.of();
         }
-        return runs(DeltaTables.read(spark, path)
-                .withColumn("__rank", row_number().over(Window.partitionBy("job").orderBy(col("started_at").desc())))
-                .where(col("__rank").equalTo(1)).orderBy(col("started_at").desc()));
+        return runs(DeltaTables.latestPerKey(DeltaTables.read(spark, path), List.of("job"), col("started_at").desc())
+                .orderBy(col("started_at").desc()));
     }
 
     private static List<PipelineSnapshot.Run> runs(Dataset<Row> runLog) {
