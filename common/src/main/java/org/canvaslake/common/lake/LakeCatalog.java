@@ -56,7 +56,10 @@ public final class LakeCatalog {
             Path root = new Path(lake.root());
             List<Path> databases = new ArrayList<>();
             if (database != null) {
-                databases.add(new Path(root, database));
+                Path db = new Path(root, database);
+                if (fs.exists(db)) {
+                    databases.add(db);
+                }
             } else if (fs.exists(root)) {
                 for (FileStatus db : fs.listStatus(root)) {
                     String dbName = db.getPath().getName();
@@ -67,9 +70,6 @@ public final class LakeCatalog {
             }
             for (Path db : databases) {
                 String dbName = db.getName();
-                if (!fs.exists(db)) {
-                    continue;
-                }
                 for (FileStatus table : fs.listStatus(db)) {
                     String tableName = table.getPath().getName();
                     if (table.isDirectory() && tableName.matches("[A-Za-z_][A-Za-z0-9_]*")
