@@ -24,7 +24,7 @@ class EmrServerlessStackTest {
 
     static final Path TEMPLATE = Path.of("cloudformation/emr-serverless.yaml");
     static final Path CORE = Path.of("../glue/cloudformation/canvaslake.yaml");
-    static final List<String> JOBS = List.of("Events", "Canvas", "Dap", "Product", "Mirror");
+    static final List<String> JOBS = List.of("Events", "Canvas", "Dap", "Product", "Mirror", "Report");
 
     /** Spark and Delta of EMR 7 releases, from the EMR release guide (Spark and Delta release history). */
     private static final Map<String, List<String>> EMR_RELEASES = Map.of(
@@ -76,7 +76,12 @@ class EmrServerlessStackTest {
             assertThat(policies).containsExactlyInAnyOrder(imported, "${EmrRuntimePolicy}");
             assertThat(coreExports).as("the core stack exports what " + job + " imports")
                     .contains("${AWS::StackName}-" + job + "DataPolicyArn");
+            // the Airflow config's emr_role_arns[command] is copied from this output
+            assertThat(text(cfn.root().at("/Outputs/" + job + "RoleArn/Value"))).as(job + "RoleArn output")
+                    .isEqualTo("${" + job + "EmrRole.Arn}");
         }
+        assertThat(cfn.ofType("AWS::IAM::Role").keySet()).as("a role per job, no other")
+                .containsExactlyInAnyOrderElementsOf(JOBS.stream().map(j -> j + "EmrRole").toList());
     }
 
     @Test

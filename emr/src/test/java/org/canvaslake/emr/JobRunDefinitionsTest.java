@@ -29,7 +29,7 @@ class JobRunDefinitionsTest {
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Z0-9_]+)}");
     private static final Map<String, String> ROLE_OF = Map.of(
             "events", "EMR_EVENTS_ROLE_ARN", "canvas", "EMR_CANVAS_ROLE_ARN", "dap", "EMR_DAP_ROLE_ARN",
-            "product", "EMR_PRODUCT_ROLE_ARN", "mirror", "EMR_MIRROR_ROLE_ARN");
+            "product", "EMR_PRODUCT_ROLE_ARN", "mirror", "EMR_MIRROR_ROLE_ARN", "report", "EMR_REPORT_ROLE_ARN");
 
     static Map<String, JsonNode> runs() throws IOException {
         Map<String, JsonNode> out = new java.util.TreeMap<>();
@@ -45,7 +45,7 @@ class JobRunDefinitionsTest {
     void oneRunPerJobCommand() throws Exception {
         List<String> commands = new ArrayList<>();
         runs().values().forEach(r -> commands.add(r.at("/jobDriver/sparkSubmit/entryPointArguments/0").asText()));
-        assertThat(commands).containsExactlyInAnyOrder("events", "canvas", "dap", "product", "mirror");
+        assertThat(commands).containsExactlyInAnyOrder("events", "canvas", "dap", "product", "mirror", "report");
     }
 
     @Test

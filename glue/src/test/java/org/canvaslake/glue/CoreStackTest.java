@@ -20,7 +20,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 class CoreStackTest {
 
     static final Path TEMPLATE = Path.of("cloudformation/canvaslake.yaml");
-    static final List<String> JOBS = List.of("events", "canvas", "dap", "product", "mirror");
+    static final List<String> JOBS = List.of("events", "canvas", "dap", "product", "mirror", "report");
 
     private final CfnTemplate cfn = CfnTemplate.load(TEMPLATE);
 

@@ -34,26 +34,31 @@ class IamScopingTest {
             "canvas", Set.of(RAW + "raw/canvas_api/*", LAKE + "canvas/*", LAKE + "_meta/*"),
             "dap", Set.of(LAKE + "cd2/*", LAKE + "_meta/*"),
             "product", Set.of(LAKE + "product/*", LAKE + "_meta/*"),
-            "mirror", Set.of(LAKE + "_meta/*"));
+            "mirror", Set.of(LAKE + "_meta/*"),
+            "report", Set.of(LAKE + "_meta/runs/*", LAKE + "_meta/report/*"));
     private static final Map<String, Set<String>> READS_ONLY = Map.of(
             "events", Set.of(RAW + "raw/live_events/*"),
             "canvas", Set.of(),
             "dap", Set.of(),
             "product", Set.of(LAKE + "events/*", LAKE + "canvas/*", LAKE + "cd2/*"),
-            "mirror", Set.of(LAKE + "events/*", LAKE + "canvas/*", LAKE + "cd2/*", LAKE + "product/*"));
+            "mirror", Set.of(LAKE + "events/*", LAKE + "canvas/*", LAKE + "cd2/*", LAKE + "product/*"),
+            "report", Set.of(LAKE + "events/*", LAKE + "canvas/*", LAKE + "cd2/*", LAKE + "product/*",
+                    LAKE + "_meta/*"));
     private static final String SSM = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${SsmPrefix}/";
     private static final Map<String, Set<String>> SECRETS = Map.of(
             "events", Set.of(),
             "canvas", Set.of(SSM + "canvas-token"),
             "dap", Set.of(SSM + "dap-client-id", SSM + "dap-client-secret", SSM + "cd2-db-password"),
             "product", Set.of(SSM + "pseudonymize-key"),
-            "mirror", Set.of(SSM + "mirror-db-password"));
+            "mirror", Set.of(SSM + "mirror-db-password"),
+            "report", Set.of());
     private static final Map<String, Set<String>> OWN_DATABASES = Map.of(
             "events", Set.of("events", "_meta"),
             "canvas", Set.of("canvas", "_meta"),
             "dap", Set.of("cd2", "_meta"),
             "product", Set.of("product", "_meta"),
-            "mirror", Set.of("_meta"));
+            "mirror", Set.of("_meta"),
+            "report", Set.of());
 
     private final CfnTemplate cfn = CfnTemplate.load(CoreStackTest.TEMPLATE);
 
@@ -140,6 +145,42 @@ class IamScopingTest {
     }
 
     @Test
+    void onlyTheReportListsTheLakesRootAndOnlyItsTopLevel() {
+        for (String job : JOBS) {
+            for (Statement s : cfn.roleStatements(id(job) + "GlueRole")) {
+                boolean listsRoot = s.allows("s3:ListBucket")
+                        && CfnTemplate.texts(s.condition().at("/StringLike/s3:prefix")).contains("");
+                if (!listsRoot) {
+                    continue;
+                }
+                assertThat(job).as(s.where() + " lists the lake's root").isEqualTo("report");
+                assertThat(s.resources()).as(s.where()).containsExactly("${LakeBucket.Arn}");
+                assertThat(CfnTemplate.texts(s.condition().at("/StringLike/s3:prefix"))).as(s.where())
+                        .containsExactly("");
+                assertThat(CfnTemplate.texts(s.condition().at("/StringEquals/s3:delimiter"))).as(s.where()
+                        + " lists one level, not every key").containsExactly("/");
+            }
+        }
+    }
+
+    @Test
+    void theReportReadsTheLakeAndWritesOnlyItsRunAndItsPages() {
+        List<Statement> report = cfn.roleStatements("ReportGlueRole");
+        // LakeCatalog.discover lists the root, then each database folder, then reads every table it finds there
+        assertThat(report).filteredOn(s -> s.allows("s3:ListBucket"))
+                .flatExtracting(s -> CfnTemplate.texts(s.condition().at("/StringLike/s3:prefix")))
+                .contains("", "events/*", "canvas/*", "cd2/*", "product/*", "_meta/*");
+        assertThat(resourcesFor(report, "s3:GetObject")).contains(LAKE + "_meta/*", LAKE + "events/*",
+                LAKE + "product/*");
+        assertThat(resourcesFor(report, "s3:PutObject")).filteredOn(r -> !r.contains("${ArtifactBucket}"))
+                .as("the run log and the pages, nothing else")
+                .containsExactlyInAnyOrder(LAKE + "_meta/runs/*", LAKE + "_meta/report/*")
+                .doesNotContain(LAKE + "_meta/*", LAKE + "events/*", LAKE + "product/*");
+        assertThat(report).noneMatch(s -> s.effect().equals("Allow") && s.actions().stream()
+                .anyMatch(a -> a.startsWith("ssm:") || a.equals("glue:CreateTable") || a.equals("glue:UpdateTable")));
+    }
+
+    @Test
     void eachJobReadsOnlyItsOwnSecrets() {
         for (String job : JOBS) {
             List<Statement> role = cfn.roleStatements(id(job) + "GlueRole");
@@ -155,7 +196,9 @@ class IamScopingTest {
     void eachJobRegistersTablesOnlyInItsOwnDatabases() {
         String glue = "arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:";
         for (String job : JOBS) {
-            Set<String> expected = new TreeSet<>(Set.of(glue + "catalog"));
+            // a job that registers no table (the report reads its tables by path) gets no catalog writes at all
+            Set<String> expected = new TreeSet<>(
+                    OWN_DATABASES.get(job).isEmpty() ? Set.of() : Set.of(glue + "catalog"));
             OWN_DATABASES.get(job).forEach(db -> {
                 expected.add(glue + "database/" + db);
                 expected.add(glue + "table/" + db + "/*");
