@@ -35,7 +35,7 @@ BASE_CONFIG = {
 EMR_CONFIG = dict(BASE_CONFIG, **{
     "emr_application_id": "00abc123",
     "emr_role_arns": {c: f"arn:aws:iam::111122223333:role/canvaslake-{c}" for c in
-                      ("events", "canvas", "dap", "product", "mirror")},
+                      ("events", "canvas", "dap", "product", "mirror", "report")},
     "artifact_bucket": "artifacts",
     "artifact_prefix": "canvaslake/",
     "version": "1.2.3",
@@ -191,6 +191,18 @@ class DagShape(unittest.TestCase):
         self.assertEqual([cd2], self.dags["canvaslake_cd2_sync"].task_dict["sync_cd2"].outlets)
         self.assertEqual([standin.Dataset("s3://lake-bucket/product")], self.dags["canvaslake_mirror"].schedule)
 
+    def test_the_run_report_is_rendered_after_each_product_build(self):
+        dag = self.dags["canvaslake_product"]
+        self.assertEqual(["build_product", "report"], [t.task_id for t in dag.tasks])
+        self.assertEqual({"report"}, dag.task_dict["build_product"].downstream_task_ids)
+        self.assertEqual({"build_product"}, dag.task_dict["report"].upstream_task_ids)
+        report = dag.task_dict["report"]
+        self.assertEqual("canvaslake-report", report.job_name)
+        self.assertEqual([], report.outlets, "the report writes no table a DAG waits for")
+        self.assertLessEqual(dag.task_dict["build_product"].execution_timeout + report.execution_timeout,
+                             dag.dagrun_timeout, "both fit in one DAG run")
+        self.assertGreater(report.sla, dag.task_dict["build_product"].sla, "SLAs count from the DAG run's start")
+
     def test_mirror_dag_exists_only_when_configured(self):
         self.assertNotIn("canvaslake_mirror", load_dags("glue", BASE_CONFIG))
 
@@ -283,7 +295,7 @@ class ArgumentsMatchTheCommandListing(unittest.TestCase):
     def test_the_check_catches_what_a_command_does_not_take(self):
         doctored = json.loads(json.dumps(self.listing))
         common = {k: v for k, v in doctored["events"]["options"].items()}
-        for command in ("events", "canvas", "dap", "product", "mirror"):
+        for command in ("events", "canvas", "dap", "product", "mirror", "report"):
             doctored[command].update(available=True, options=dict(common), usage=f"{command} [options]")
         doctored["canvas"]["options"]["entities"] = {"kind": "value"}
         problems, unchecked = argument_problems(doctored, "emr", EMR_CONFIG)
@@ -313,7 +325,7 @@ class EmrRunsMatchTheJobRunDefinitions(unittest.TestCase):
         for f in EMR_RUNS.glob("*.json"):
             run = json.loads(f.read_text())
             runs[run["jobDriver"]["sparkSubmit"]["entryPointArguments"][0]] = run
-        self.assertEqual({"events", "canvas", "dap", "product", "mirror"}, set(runs))
+        self.assertEqual({"events", "canvas", "dap", "product", "mirror", "report"}, set(runs))
         for dag in dags.values():
             for task in dag.tasks:
                 with self.subTest(task=task.task_id):
