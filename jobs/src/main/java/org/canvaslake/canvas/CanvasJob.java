@@ -7,6 +7,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 import org.canvaslake.common.cli.OptionSpec;
 import org.canvaslake.common.cli.Options;
@@ -101,6 +102,10 @@ public final class CanvasJob extends SparkJob {
         RawSnapshotStore store = new RawSnapshotStore(context.lake(),
                 context.spark().sparkContext().hadoopConfiguration());
         RunReport report = context.report();
+        if (entities.size() < CanvasEntity.values().length) {
+            // the DAG runs one entity per task: the report page keeps each entity's latest run
+            report.scope(entities.stream().map(CanvasEntity::folder).collect(Collectors.joining(",")));
+        }
 
         Map<CanvasEntity, CanvasFetcher.Fetched> snapshots;
         String fromRaw = options.get("from-raw").filter(s -> !s.isBlank()).orElse(null);

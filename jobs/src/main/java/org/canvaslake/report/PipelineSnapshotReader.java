@@ -3,6 +3,7 @@ package org.canvaslake.report;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.get_json_object;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.to_date;
@@ -26,6 +27,7 @@ import org.canvaslake.common.json.Json;
 import org.canvaslake.common.lake.Lake;
 import org.canvaslake.common.lake.LakeCatalog;
 import org.canvaslake.common.report.RunLog;
+import org.canvaslake.common.report.RunReport;
 import org.canvaslake.product.JoinCounts;
 import org.canvaslake.product.ProductSchema;
 import org.slf4j.Logger;
@@ -67,14 +69,18 @@ public final class PipelineSnapshotReader {
 
     /**
      * The latest run of each job, newest first, over the whole run log: on an hourly schedule the recent runs are
-     * mostly events runs, and a daily job's run would drop out of them within the day.
+     * mostly events runs, and a daily job's run would drop out of them within the day. A job run in parts (the
+     * canvas DAG's one task per entity, {@link RunReport#scope}) has a latest run per part: one part's failure must
+     * not be hidden by the next part's success.
      */
     static List<PipelineSnapshot.Run> latestRuns(SparkSession spark, Lake lake) {
         String path = lake.table(RunLog.TABLE);
         if (!DeltaTables.exists(spark, path)) {
             return List.of();
         }
-        return runs(DeltaTables.latestPerKey(DeltaTables.read(spark, path), List.of("job"), col("started_at").desc())
+        Dataset<Row> runs = DeltaTables.read(spark, path)
+                .withColumn("__scope", coalesce(get_json_object(col("report"), "$." + RunReport.SCOPE), lit("")));
+        return runs(DeltaTables.latestPerKey(runs, List.of("job", "__scope"), col("started_at").desc())
                 .orderBy(col("started_at").desc()));
     }
 
@@ -86,8 +92,12 @@ public final class PipelineSnapshotReader {
             Map<String, Map<String, Long>> tables = new LinkedHashMap<>();
             List<String> notes = new ArrayList<>();
             List<String> failures = new ArrayList<>();
+            String job = r.getString(0);
             try {
                 JsonNode report = Json.MAPPER.readTree(r.getString(5));
+                if (report.hasNonNull(RunReport.SCOPE)) {
+                    job += " (" + report.get(RunReport.SCOPE).asText() + ")";
+                }
                 report.path("tables").fields().forEachRemaining(t -> {
                     Map<String, Long> metrics = new LinkedHashMap<>();
                     t.getValue().fields().forEachRemaining(m -> metrics.put(m.getKey(), m.getValue().asLong()));
@@ -100,7 +110,7 @@ public final class PipelineSnapshotReader {
                 // one unreadable report must not hide the others; its row still shows job, status and duration
                 LOG.warn("Run {} in {} has an unreadable report: {}", r.getString(1), RunLog.TABLE, e.getMessage());
             }
-            out.add(new PipelineSnapshot.Run(r.getString(0), r.getString(1), r.getString(2),
+            out.add(new PipelineSnapshot.Run(job, r.getString(1), r.getString(2),
                     r.getTimestamp(3).toInstant(), r.getLong(4), tables, notes, failures));
         }
         return out;

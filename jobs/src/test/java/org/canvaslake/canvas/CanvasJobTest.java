@@ -259,6 +259,8 @@ class CanvasJobTest {
 
             assertThat(before.exitCode()).isZero();
             assertThat(after.exitCode()).isEqualTo(1);
+            // one entity of four: the report page keeps this run apart from the other entities' runs
+            assertThat(after.toJson().path(RunReport.SCOPE).asText()).isEqualTo("assignments");
             assertThat(after.failures()).extracting(RunReport.Failure::unit)
                     .containsExactly("canvas.assignments course " + course);
             assertThat(after.failures().get(0).message()).contains("404");

@@ -57,4 +57,31 @@ class PipelineSnapshotReaderTest {
                         tuple("canvas", "c-1", "failed"));
         assertThat(latest.get(1).failures()).containsExactly("canvas.users: HTTP 401");
     }
+
+    /**
+     * The canvas DAG runs one entity per task, all as the job "canvas": the users' failed run stays the latest run
+     * of its part when the courses' run succeeds after it.
+     */
+    @Test
+    void aJobRunInPartsHasALatestRunPerPart(SparkSession spark, @TempDir Path dir) {
+        Lake lake = Lake.at(dir.toString());
+        Instant morning = Instant.parse("2026-12-07T05:00:00Z");
+        List<Row> runs = List.of(
+                RowFactory.create("canvas", "c-users", "failed", Timestamp.from(morning), 1000L,
+                        "{\"scope\": \"users\", \"failures\": [{\"unit\": \"canvas.users\","
+                                + " \"message\": \"HTTP 401\"}]}"),
+                RowFactory.create("canvas", "c-courses", "succeeded", Timestamp.from(morning.plusSeconds(600)), 900L,
+                        "{\"scope\": \"courses\"}"),
+                RowFactory.create("canvas", "c-all-old", "succeeded", Timestamp.from(morning.minusSeconds(86_400)),
+                        800L, "{}"),
+                RowFactory.create("canvas", "c-courses-old", "succeeded", Timestamp.from(morning.minusSeconds(600)),
+                        900L, "{\"scope\": \"courses\"}"));
+        spark.createDataFrame(runs, RUNS).write().format("delta").save(lake.table(RunLog.TABLE));
+
+        assertThat(PipelineSnapshotReader.latestRuns(spark, lake)).extracting(PipelineSnapshot.Run::job,
+                PipelineSnapshot.Run::runId, PipelineSnapshot.Run::status).containsExactly(
+                        tuple("canvas (courses)", "c-courses", "succeeded"),
+                        tuple("canvas (users)", "c-users", "failed"),
+                        tuple("canvas", "c-all-old", "succeeded"));
+    }
 }

@@ -25,6 +25,9 @@ public final class RunReport {
     public record Failure(String unit, String message) {
     }
 
+    /** The report JSON's field for {@link #scope()}, absent for a run of the whole job. */
+    public static final String SCOPE = "scope";
+
     private final String job;
     private final String runId;
     private final Instant startedAt;
@@ -33,6 +36,7 @@ public final class RunReport {
     private final Map<String, Long> counters = new TreeMap<>();
     private final List<Failure> failures = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
+    private String scope;
 
     public RunReport(String job, String runId, Instant startedAt) {
         this.job = job;
@@ -64,6 +68,19 @@ public final class RunReport {
 
     public synchronized Instant finishedAt() {
         return finishedAt;
+    }
+
+    /**
+     * What part of its job this run did, when a job is run in parts that are scheduled apart (the canvas job one
+     * entity per task): the report page keeps the latest run of each part, not only of the job. Null: the whole job.
+     */
+    public synchronized RunReport scope(String scope) {
+        this.scope = scope;
+        return this;
+    }
+
+    public synchronized String scope() {
+        return scope;
     }
 
     /** Adds {@code n} to a table's metric (e.g. "inserted"). */
@@ -140,6 +157,9 @@ public final class RunReport {
     public synchronized ObjectNode toJson() {
         ObjectNode root = Json.object();
         root.put("job", job);
+        if (scope != null) {
+            root.put(SCOPE, scope);
+        }
         root.put("run_id", runId);
         root.put("status", status());
         root.put("started_at", startedAt.toString());
@@ -162,7 +182,8 @@ public final class RunReport {
     /** The human-readable form printed at the end of a run. */
     public synchronized String toText() {
         StringBuilder out = new StringBuilder();
-        out.append("== ").append(job).append(" run ").append(runId).append(": ").append(status().toUpperCase())
+        out.append("== ").append(job).append(scope == null ? "" : " (" + scope + ")").append(" run ").append(runId)
+                .append(": ").append(status().toUpperCase())
                 .append(" in ").append(String.format("%.1f s", duration().toMillis() / 1000.0)).append('\n');
         tables.forEach((name, metrics) -> {
             out.append("  ").append(name).append(": ");

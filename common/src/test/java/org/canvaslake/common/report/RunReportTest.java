@@ -30,5 +30,13 @@ class RunReportTest {
         assertThat(json.get("counters").get("quarantined.broken_json").asLong()).isEqualTo(1);
         assertThat(json.get("failures").get(0).get("unit").asText()).isEqualTo("course 12");
         assertThat(r.toText()).contains("FAILED course 12").contains("inserted=7");
+        assertThat(json.has(RunReport.SCOPE)).as("a run of the whole job has no scope").isFalse();
+    }
+
+    @Test
+    void aRunOfPartOfItsJobNamesThePart() {
+        RunReport r = new RunReport("canvas", "run-2", Instant.parse("2026-11-01T05:00:00Z")).scope("users");
+        assertThat(r.toJson().get(RunReport.SCOPE).asText()).isEqualTo("users");
+        assertThat(r.toText()).startsWith("== canvas (users) run run-2: SUCCEEDED");
     }
 }
