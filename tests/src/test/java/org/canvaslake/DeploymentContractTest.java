@@ -89,7 +89,7 @@ class DeploymentContractTest {
             argv.addAll(GLUE_INJECTED);
             check(listing, "glue " + id, argv);
         })));
-        assertThat(tests).hasSize(5);
+        assertThat(tests).hasSize(6);
         return tests.stream();
     }
 
@@ -107,7 +107,7 @@ class DeploymentContractTest {
                 }));
             }
         }
-        assertThat(tests).hasSize(5);
+        assertThat(tests).hasSize(6);
         return tests.stream();
     }
 

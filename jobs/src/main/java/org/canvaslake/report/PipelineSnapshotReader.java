@@ -35,7 +35,10 @@ import org.slf4j.LoggerFactory;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-/** Reads what the report shows from the lake: {@code _meta.runs}, every table's row count, events, product. */
+/**
+ * Reads what the report shows from the lake: {@code _meta.runs}, the row count of every table of the pipeline's
+ * databases ({@link Lake#DATABASES}), events, product.
+ */
 public final class PipelineSnapshotReader {
 
     private static final Logger LOG = LoggerFactory.getLogger(PipelineSnapshotReader.class);
@@ -51,8 +54,11 @@ public final class PipelineSnapshotReader {
         List<PipelineSnapshot.Run> recent = recentRuns(spark, lake);
         List<PipelineSnapshot.Run> latest = latestRuns(spark, lake);
         List<PipelineSnapshot.TableRows> tables = new ArrayList<>();
-        for (String t : LakeCatalog.discover(spark, lake)) {
-            tables.add(new PipelineSnapshot.TableRows(t, DeltaTables.read(spark, lake.table(t)).count()));
+        // database by database: on AWS the report's role may list these folders, not the lake bucket's root
+        for (String database : Lake.DATABASES) {
+            for (String t : LakeCatalog.discover(spark, lake, database)) {
+                tables.add(new PipelineSnapshot.TableRows(t, DeltaTables.read(spark, lake.table(t)).count()));
+            }
         }
         return new PipelineSnapshot(Instant.now(), lake.root(), latest, recent, tables,
                 eventsPerDay(spark, lake), unmatched(spark, lake));

@@ -17,6 +17,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.canvaslake.common.lake.Lake;
 import org.canvaslake.common.report.RunLog;
+import org.canvaslake.common.testing.RootRefusingFileSystem;
 import org.canvaslake.common.testing.SparkTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -83,5 +84,24 @@ class PipelineSnapshotReaderTest {
                         tuple("canvas (courses)", "c-courses", "succeeded"),
                         tuple("canvas (users)", "c-users", "failed"),
                         tuple("canvas", "c-all-old", "succeeded"));
+    }
+
+    /**
+     * On AWS the report's role may list the pipeline's database folders, not the lake bucket's root (the
+     * CloudFormation policy): every table's row count is found database by database.
+     */
+    @Test
+    void theTablesAreCountedWithoutListingTheLakesRoot(SparkSession spark, @TempDir Path dir) {
+        Lake lake = Lake.at(dir.toString());
+        spark.range(3).toDF("n").write().format("delta").save(lake.table("canvas.users"));
+        spark.range(2).toDF("n").write().format("delta").save(lake.table("cd2.accounts"));
+        try (RootRefusingFileSystem.Mount scoped = RootRefusingFileSystem.mount(
+                spark.sparkContext().hadoopConfiguration(), lake.root())) {
+            PipelineSnapshot snapshot = PipelineSnapshotReader.read(spark, lake);
+
+            assertThat(snapshot.tables()).extracting(PipelineSnapshot.TableRows::table, PipelineSnapshot.TableRows::rows)
+                    .containsExactly(tuple("canvas.users", 3L), tuple("cd2.accounts", 2L));
+            assertThat(RootRefusingFileSystem.refusals).as("listings of the root").isZero();
+        }
     }
 }

@@ -2,6 +2,7 @@ package org.canvaslake.common.lake;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -11,6 +12,12 @@ import java.util.regex.Pattern;
  * {@code <database>/<table>} for each Delta table ({@code events/live_stream}, {@code _meta/runs}, ...).
  */
 public final class Lake {
+
+    /**
+     * The databases the pipeline's jobs write, each a top-level folder of the lake: what a reader of the whole lake
+     * lists, one folder at a time (on AWS no role may list the lake bucket's root).
+     */
+    public static final List<String> DATABASES = List.of("events", "canvas", "cd2", "product", "_meta");
 
     private static final Pattern TABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*\\.[A-Za-z_][A-Za-z0-9_]*");
 
