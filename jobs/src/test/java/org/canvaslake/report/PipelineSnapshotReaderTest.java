@@ -99,8 +99,8 @@ class PipelineSnapshotReaderTest {
                 spark.sparkContext().hadoopConfiguration(), lake.root())) {
             PipelineSnapshot snapshot = PipelineSnapshotReader.read(spark, lake);
 
-            assertThat(snapshot.tables()).extracting(PipelineSnapshot.TableRows::table, PipelineSnapshot.TableRows::rows)
-                    .containsExactly(tuple("canvas.users", 3L), tuple("cd2.accounts", 2L));
+            assertThat(snapshot.tables())
+                    .extracting(PipelineSnapshot.TableRows::table, PipelineSnapshot.TableRows::rows).containsExactly(tuple("canvas.users", 3L), tuple("cd2.accounts", 2L));
             assertThat(RootRefusingFileSystem.refusals).as("listings of the root").isZero();
         }
     }
