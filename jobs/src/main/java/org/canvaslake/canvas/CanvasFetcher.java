@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
 import org.canvaslake.common.http.HttpFailure;
@@ -35,7 +36,8 @@ import com.fasterxml.jackson.databind.JsonNode;
  * {@code raw/canvas_api/}. Users and courses are one list each; assignments and enrollments are one list per course,
  * read by a bounded pool of threads that share the client's rate limit. A course that answers 404 or a page that
  * fails after retries fails only its own unit: it is named in the run report and in the manifest, and the rest of
- * the snapshot goes on.
+ * the snapshot goes on. A token that Canvas stops accepting mid-run stops the per-course lists: the rest would only
+ * fail one by one.
  */
 public final class CanvasFetcher {
 
@@ -139,11 +141,17 @@ public final class CanvasFetcher {
         AtomicInteger done = new AtomicInteger();
         int step = Math.max(1, total / 10);
         long start = System.nanoTime();
+        // the first answer that says the token itself is no longer accepted: the lists not asked for yet are not
+        AtomicReference<String> rejected = new AtomicReference<>();
         List<Future<?>> futures = new ArrayList<>();
         for (CourseRef course : live) {
             for (EntityRun run : targets) {
                 futures.add(pool.submit(() -> {
-                    listCourse(run, course.id);
+                    if (rejected.get() == null) {
+                        listCourse(run, course.id, rejected);
+                    } else {
+                        run.unread.incrementAndGet();
+                    }
                     int n = done.incrementAndGet();
                     if (n % step == 0 || n == total) {
                         LOG.info("canvas per-course lists: {}/{} done ({} courses, {} failed) after {} s", n, total,
@@ -154,6 +162,25 @@ public final class CanvasFetcher {
             }
         }
         futures.forEach(CanvasFetcher::await);
+        if (rejected.get() != null) {
+            for (EntityRun r : targets) {
+                r.complete = false;
+                r.fail(r.entity.table(), "stopped: Canvas no longer accepts the token (" + rejected.get() + "); "
+                        + r.unread.get() + " of " + live.size() + " course list(s) not read, so the table keeps its"
+                        + " previous state. The token was revoked or expired during the run: renew it (--canvas-token,"
+                        + " or the secret it names) and run again.");
+            }
+        }
+    }
+
+    /**
+     * Whether an answer says the token itself is not accepted (Canvas: 401 "Invalid access token.", for a token
+     * deleted or expired), rather than that it may not see one course (401 "user not authorized to perform that
+     * action", which fails that course alone).
+     */
+    static boolean tokenRejected(Exception e) {
+        return e instanceof HttpFailure f && f.status() == 401 && f.body() != null
+                && f.body().contains("Invalid access token");
     }
 
     private void listAccount(EntityRun run, Map<Long, CourseRef> courses) {
@@ -175,10 +202,15 @@ public final class CanvasFetcher {
         }
     }
 
-    private void listCourse(EntityRun run, long courseId) {
+    private void listCourse(EntityRun run, long courseId, AtomicReference<String> rejected) {
         try {
             client.list(run.entity, client.firstPage(run.entity, courseId), page -> run.store(page, courseId));
         } catch (Exception e) {
+            if (tokenRejected(e)) {
+                rejected.compareAndSet(null, "course " + courseId + ": " + describe(e));
+                run.unread.incrementAndGet();
+                return;
+            }
             String why = e instanceof HttpFailure f && f.isNotFound()
                     ? "course " + courseId + " answered 404 (deleted, or no longer visible to the token, since the "
                     + "course list was read): " + describe(e)
@@ -215,6 +247,8 @@ public final class CanvasFetcher {
         final AtomicLong objects = new AtomicLong();
         final List<RawManifest.PageEntry> pages = Collections.synchronizedList(new ArrayList<>());
         final Set<Long> failedCourses = ConcurrentHashMap.newKeySet();
+        /** Course lists not read because the token was no longer accepted. */
+        final AtomicInteger unread = new AtomicInteger();
         final List<RunReport.Failure> failures = Collections.synchronizedList(new ArrayList<>());
         volatile boolean complete = true;
 

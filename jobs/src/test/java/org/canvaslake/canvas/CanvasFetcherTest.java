@@ -191,6 +191,43 @@ class CanvasFetcherTest {
         }
     }
 
+    /**
+     * A token revoked mid-run (deleted by an admin, or expired) makes every later request answer 401: the per-course
+     * lists stop at the first such answer instead of asking for every course, and their entities are incomplete (the
+     * tables keep their previous state). A course the token merely may not see fails alone (the test above).
+     */
+    @Test
+    void aTokenRevokedMidRunStopsThePerCourseListsAtTheFirstRefusal() throws Exception {
+        try (FakeCanvasServer fake = FakeCanvasServer.start(INSTITUTION)) {
+            CanvasClient client = new CanvasClient(settings(fake).withPaging(100).withConcurrency(1));
+            fetch(client, List.of(CanvasEntity.USERS, CanvasEntity.COURSES), new RunReport("canvas", "r0", Instant.now()));
+            long accountLists = fake.counters().requests();
+            // the same account lists again, then three course lists, then the token is gone
+            fake.revokeTokenAfter(2 * accountLists + 3);
+            RunReport report = new RunReport("canvas", "r1", Instant.now());
+
+            Map<CanvasEntity, CanvasFetcher.Fetched> raw = fetch(client, ALL, report);
+
+            assertThat(fake.counters().unauthorized()).as("requests refused").isOne();
+            assertThat(fake.counters().requests()).isEqualTo(2 * accountLists + 4);
+            assertThat(raw.get(CanvasEntity.USERS).manifest().complete()).isTrue();
+            assertThat(raw.get(CanvasEntity.COURSES).manifest().complete()).isTrue();
+            assertThat(raw.get(CanvasEntity.ASSIGNMENTS).manifest().complete()).isFalse();
+            assertThat(raw.get(CanvasEntity.ENROLLMENTS).manifest().complete()).isFalse();
+            long courses = INSTITUTION.courses().stream().filter(c -> !"deleted".equals(c.workflowState())).count();
+            assertThat(report.failures()).extracting(RunReport.Failure::unit)
+                    .containsExactlyInAnyOrder("canvas.assignments", "canvas.enrollments");
+            assertThat(report.failures()).allSatisfy(f -> assertThat(f.message())
+                    .contains("no longer accepts the token", "Invalid access token", "--canvas-token")
+                    .doesNotContain(fake.token()));
+            // courses are read in id order, each course's assignments then its enrollments
+            assertThat(report.failures()).anySatisfy(f -> assertThat(f.message())
+                    .contains((courses - 1) + " of " + courses + " course list(s) not read"));
+            assertThat(report.failures()).anySatisfy(f -> assertThat(f.message())
+                    .contains((courses - 2) + " of " + courses + " course list(s) not read"));
+        }
+    }
+
     @Test
     void aWrongTokenFailsTheListsWithoutLeakingIt() throws Exception {
         try (FakeCanvasServer fake = FakeCanvasServer.start(INSTITUTION)) {

@@ -42,7 +42,7 @@ import com.sun.net.httpserver.HttpServer;
  * <ul>
  *   <li>{@code GET /api/v1/accounts/:id/users}, {@code /accounts/:id/courses}, {@code /courses/:id/assignments},
  *       {@code /courses/:id/enrollments}; the account is {@code self} or the root account's id;</li>
- *   <li>a bearer token is required (401 otherwise, with Canvas's error body);</li>
+ *   <li>a bearer token is required (401 otherwise, with Canvas's error body), and may be revoked mid-run;</li>
  *   <li>paging by {@code Link} header ({@code rel="current"}, {@code "next"}, {@code "first"}; no {@code "last"})
  *       whose {@code page} values are opaque bookmarks; {@code per_page} defaults to 10 and is capped;</li>
  *   <li>a leaky-bucket throttle reporting {@code X-Request-Cost} and {@code X-Rate-Limit-Remaining} and refusing
@@ -161,6 +161,8 @@ public final class FakeCanvasServer implements AutoCloseable {
     private final AtomicLong badRequests = new AtomicLong();
     private final Map<Endpoint, AtomicLong> pagesServed = new EnumMap<>(Endpoint.class);
     private volatile Snapshot snapshot;
+    /** Requests after which the token counts as revoked ({@link #revokeTokenAfter}); never by default. */
+    private volatile long revokedAfter = Long.MAX_VALUE;
 
     private FakeCanvasServer(Institution institution, Settings settings) throws IOException {
         this.settings = settings;
@@ -233,6 +235,14 @@ public final class FakeCanvasServer implements AutoCloseable {
         failingCourses.remove(courseId);
     }
 
+    /**
+     * The token is revoked once this many requests have come in (counting every request so far): each later one
+     * answers 401 "Invalid access token.", as Canvas does for a token deleted or expired mid-run.
+     */
+    public void revokeTokenAfter(long requestsServed) {
+        revokedAfter = requestsServed;
+    }
+
     public Counters counters() {
         return new Counters(requests.get(), ok.get(), throttled.get(), serverErrors.get(), unauthorized.get(),
                 notFound.get(), badRequests.get(), bucket.maxLevel(), bucket.capacity());
@@ -251,7 +261,7 @@ public final class FakeCanvasServer implements AutoCloseable {
 
     private void handle(HttpExchange ex) {
         try (ex) {
-            requests.incrementAndGet();
+            long request = requests.incrementAndGet();
             if (!"GET".equals(ex.getRequestMethod())) {
                 badRequests.incrementAndGet();
                 send(ex, 405, CanvasObjects.error("Only GET is served by the sandbox").toString(), null);
@@ -264,7 +274,7 @@ public final class FakeCanvasServer implements AutoCloseable {
                         null);
                 return;
             }
-            if (!auth.equals("Bearer " + settings.token())) {
+            if (!auth.equals("Bearer " + settings.token()) || request > revokedAfter) {
                 unauthorized.incrementAndGet();
                 ex.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"canvas-lms\"");
                 send(ex, 401, CanvasObjects.error("Invalid access token.").toString(), null);
