@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -303,12 +304,11 @@ public final class EventsJob extends SparkJob {
             EventsLedger.Recorded recorded;
             // the ledger's commit names the live stream's version this batch finished with (see EventsLedger)
             String livePath = lake.table(LiveStreamTable.NAME);
-            Map<String, String> beforeRecord = DeltaTables.exists(spark, livePath) ? apply(spark, Map.of(
-                    EventsLedger.COMMIT_METADATA, EventsLedger.LIVE_STREAM_VERSION
-                            + DeltaChanges.currentVersion(spark, livePath))) : Map.of();
+            OptionalLong liveVersion = DeltaTables.exists(spark, livePath)
+                    ? OptionalLong.of(DeltaChanges.currentVersion(spark, livePath)) : OptionalLong.empty();
             try {
                 lease.ensureHeld();
-                recorded = ledger.record(done, report.runId(), firstOfRebuild);
+                recorded = ledger.record(done, report.runId(), firstOfRebuild, liveVersion);
             } catch (Exception e) {
                 // Exception, not RuntimeException: Delta throws Hadoop's IOExceptions undeclared
                 LOG.error("events: recording the run's objects in {} failed", EventsLedger.NAME, e);
@@ -328,8 +328,6 @@ public final class EventsJob extends SparkJob {
                             + " doubled).");
                 }
                 return false;
-            } finally {
-                restore(spark, beforeRecord);
             }
             report.counter(STEP_MS + "ledger", ms(ledgerStart));
             LOG.info("events: ledger {} records {} objects ({} ms)", EventsLedger.NAME, done.size(), ms(ledgerStart));

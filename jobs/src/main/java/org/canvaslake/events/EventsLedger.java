@@ -59,9 +59,9 @@ public final class EventsLedger {
      * live stream up to it ({@link #finishedLiveStreamVersion}), never into a batch whose per-type tables are still
      * being written.
      */
-    static final String LIVE_STREAM_VERSION = "live_stream_version=";
+    private static final String LIVE_STREAM_VERSION = "live_stream_version=";
     /** Delta's session setting for the user metadata of the commits made while it is set. */
-    static final String COMMIT_METADATA = "spark.databricks.delta.commitInfo.userMetadata";
+    private static final String COMMIT_METADATA = "spark.databricks.delta.commitInfo.userMetadata";
     /** How far back in the ledger's history to look for a commit that says so (later ones are its OPTIMIZE). */
     private static final int COMMITS_SEARCHED = 64;
 
@@ -194,6 +194,32 @@ public final class EventsLedger {
 
     /** Records the objects as compacted (replacing the whole ledger when {@code full}). */
     public Recorded record(List<ParseSummary.ObjectRead> objects, String runId, boolean full) {
+        return record(objects, runId, full, OptionalLong.empty());
+    }
+
+    /**
+     * Records the objects as compacted, the commit naming the version of {@code events.live_stream} the run finished
+     * with ({@link #LIVE_STREAM_VERSION}; none when the run wrote no live stream).
+     */
+    public Recorded record(List<ParseSummary.ObjectRead> objects, String runId, boolean full,
+                           OptionalLong liveStreamVersion) {
+        if (liveStreamVersion.isEmpty()) {
+            return write(objects, runId, full);
+        }
+        String before = spark.conf().get(COMMIT_METADATA, null);
+        spark.conf().set(COMMIT_METADATA, LIVE_STREAM_VERSION + liveStreamVersion.getAsLong());
+        try {
+            return write(objects, runId, full);
+        } finally {
+            if (before == null) {
+                spark.conf().unset(COMMIT_METADATA);
+            } else {
+                spark.conf().set(COMMIT_METADATA, before);
+            }
+        }
+    }
+
+    private Recorded write(List<ParseSummary.ObjectRead> objects, String runId, boolean full) {
         Timestamp now = Timestamp.from(Instant.now());
         boolean java8 = SparkTime.java8(spark);
         List<Row> rows = new ArrayList<>();
