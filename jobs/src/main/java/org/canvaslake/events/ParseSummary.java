@@ -74,7 +74,7 @@ public final class ParseSummary {
         Map<String, NameSeen> names = new TreeMap<>();
         for (Row r : rows) {
             if (ParsedRecords.OBJECT.equals(r.getString(0))) {
-                objects.add(new ObjectRead(r.getString(1), r.getLong(2), r.getTimestamp(3).toInstant(),
+                objects.add(new ObjectRead(r.getString(1), r.getLong(2), SparkTime.instant(r.get(3)),
                         r.isNullAt(4) ? 0 : r.getLong(4), r.isNullAt(5) ? 0 : r.getLong(5),
                         r.isNullAt(6) ? 0 : r.getLong(6), r.isNullAt(4) ? r.getString(7) : null));
             } else {

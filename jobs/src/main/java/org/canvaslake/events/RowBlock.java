@@ -174,8 +174,10 @@ final class RowBlock implements Serializable {
                     case STRING -> writer.write(i, UTF8String.fromString((String) v));
                     case LONG -> writer.write(i, ((Long) v).longValue());
                     case INT -> writer.write(i, ((Integer) v).intValue());
-                    case TIMESTAMP -> writer.write(i, v instanceof Instant t ? DateTimeUtils.instantToMicros(t)
-                            : DateTimeUtils.fromJavaTimestamp((Timestamp) v));
+                    // the parser's Timestamps hold an instant (Timestamp.from): taken as it is, where Spark's own
+                    // conversion would move a time before 1582 by the Julian calendar's days
+                    case TIMESTAMP -> writer.write(i, DateTimeUtils.instantToMicros(v instanceof Instant t ? t
+                            : ((Timestamp) v).toInstant()));
                     case DATE -> writer.write(i, v instanceof LocalDate d ? DateTimeUtils.localDateToDays(d)
                             : DateTimeUtils.fromJavaDate((Date) v));
                     default -> {

@@ -206,6 +206,60 @@ class EventsJobTest {
                 .isEqualTo(Fixtures.list("caliper", ".json").size());
     }
 
+    /**
+     * A time before the Gregorian calendar's start (a due date typed as year 0202, an event time of year 19) is a
+     * value like any other: written as it is, never a failed write. Spark's default for such values is to fail the
+     * Parquet write, which would fail the batch and every later run that reads the same objects again.
+     */
+    @Test
+    void timesBeforeTheGregorianCalendarAreWrittenAsTheyAre(SparkSession spark, @TempDir Path lake) {
+        Instant received = Instant.parse("2026-09-01T10:00:00Z");
+        RawInput.land(lake, List.of(
+                new LiveEventMessage("m-due", received, java.util.Map.of("event_name", "assignment_updated"),
+                        "{\"metadata\": {\"event_name\": \"assignment_updated\", \"event_time\":"
+                                + " \"2026-09-01T09:00:00.000Z\", \"user_id\": \"1\"}, \"body\": {\"assignment_id\":"
+                                + " \"5\", \"due_at\": \"0202-09-01T05:59:59Z\"}}"),
+                new LiveEventMessage("m-old", received, java.util.Map.of("event_name", "assignment_updated"),
+                        "{\"metadata\": {\"event_name\": \"assignment_updated\", \"event_time\":"
+                                + " \"0019-11-01T19:11:01.163Z\", \"user_id\": \"1\"}, \"body\": {\"assignment_id\":"
+                                + " \"6\", \"due_at\": \"2026-09-08T05:59:59Z\"}}")), 10);
+
+        RunReport report = run(spark, lake);
+
+        assertThat(report.failures()).isEmpty();
+        assertThat(report.counter("events_read")).isEqualTo(2);
+        Lake at = Lake.at(lake.toString());
+        assertThat(DeltaTables.read(spark, at.table("events.assignment_updated"))
+                .selectExpr("CAST(due_at AS STRING)", "CAST(event_time AS STRING)").orderBy("due_at").collectAsList())
+                .extracting(r -> r.getString(0) + " / " + r.getString(1)).containsExactly(
+                        "0202-09-01 05:59:59 / 2026-09-01 09:00:00",
+                        "2026-09-08 05:59:59 / 0019-11-01 19:11:01.163");
+        assertThat(DeltaTables.read(spark, at.table(EventsLedger.NAME)).count()).as("objects recorded").isOne();
+    }
+
+    /**
+     * Some platforms set {@code spark.sql.datetime.java8API.enabled}: rows then carry {@code java.time} values, and a
+     * run must read them as such (the run summary read each object's time as a {@code java.sql.Timestamp}, and
+     * failed with a ClassCastException on every run with an object to read).
+     */
+    @Test
+    void aRunInASessionWithJavaTimeValuesCompactsAndRecordsItsObjects(SparkSession spark, @TempDir Path lake) {
+        RawInput.land(lake, RawInput.fixtureMessages("canvas", Instant.parse("2026-09-01T10:00:00Z")), 10);
+        spark.conf().set("spark.sql.datetime.java8API.enabled", "true");
+        RunReport report;
+        try {
+            report = run(spark, lake);
+        } finally {
+            spark.conf().unset("spark.sql.datetime.java8API.enabled");
+        }
+
+        assertThat(report.failures()).isEmpty();
+        assertThat(report.counter("events_read")).isEqualTo(Fixtures.list("canvas", ".json").size());
+        Dataset<Row> ledger = DeltaTables.read(spark, Lake.at(lake.toString()).table(EventsLedger.NAME));
+        assertThat(ledger.count()).isEqualTo(report.counter("raw_objects")).isPositive();
+        assertThat(ledger.where(col("modified_at").isNull()).count()).isZero();
+    }
+
     static List<Path> filesOutsideRaw(Path lake) {
         try (Stream<Path> s = Files.walk(lake)) {
             return s.filter(Files::isRegularFile).filter(p -> !lake.relativize(p).startsWith("raw")).toList();

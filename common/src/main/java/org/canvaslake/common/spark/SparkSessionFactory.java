@@ -78,6 +78,13 @@ public final class SparkSessionFactory {
         // event times are stored and shown in UTC whatever the machine's zone
         conf.put("spark.sql.session.timeZone", "UTC");
         conf.put("spark.sql.sources.partitionOverwriteMode", "dynamic");
+        // times before the Gregorian calendar's start (a due date typed as year 0202) are written and read as they
+        // are, in the calendar Spark 3 uses: Spark's default fails the write, and a failed write fails the batch and
+        // every later run that reads the same input again
+        for (String mode : List.of("datetimeRebaseModeInWrite", "datetimeRebaseModeInRead", "int96RebaseModeInWrite",
+                "int96RebaseModeInRead")) {
+            conf.put("spark.sql.parquet." + mode, "CORRECTED");
+        }
         conf.put("spark.databricks.delta.merge.repartitionBeforeWrite.enabled", "true");
         // a store that cannot answer whether a table is there (403, 503 past the client's retries) fails the run: read
         // as "no table", the jobs would start an existing table afresh. Delta 3.3's default, pinned here (releases
