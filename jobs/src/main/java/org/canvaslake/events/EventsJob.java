@@ -281,11 +281,14 @@ public final class EventsJob extends SparkJob {
             report.counter(STEP_MS + "deduplication", ms(dedupStart));
             LOG.info("events: {} duplicates within the batch dropped ({} ms)", unique.dropped(), ms(dedupStart));
 
+            // per-type values that do not convert to their column's type (stored as null)
+            LongAccumulator unconverted = spark.sparkContext().longAccumulator("events.unconverted_values");
             List<TableWrite> writes = plan(spark, lake, options, report, summary, unique, source, previous,
-                    quarantined, table -> options.full() && !rebuilt.contains(table)
+                    quarantined, unconverted, table -> options.full() && !rebuilt.contains(table)
                             ? EventSink.Mode.REBUILD : EventSink.Mode.INCREMENTAL);
             CrashPoints.check(CRASH_BEFORE_TABLES);
             boolean allWritten = writeAll(writes, options.writeThreads(), report, lease);
+            report.counter("values_unconverted", unconverted.value());
             if (!allWritten) {
                 report.note("The ledger was not updated for the objects of this " + what
                         + ": they are read again next run.");
@@ -387,7 +390,7 @@ public final class EventsJob extends SparkJob {
     private List<TableWrite> plan(SparkSession spark, Lake lake, EventsOptions options, RunReport report,
                                   ParseSummary summary, Deduplication.Result unique, RawEventSource.Parsed source,
                                   Map<String, String> settingsBefore, long quarantineRows,
-                                  Function<String, EventSink.Mode> modeOf) {
+                                  LongAccumulator unconverted, Function<String, EventSink.Mode> modeOf) {
         EventSink.Mode liveBase = modeOf.apply(LiveStreamTable.NAME);
         int maxGroups = Math.max(1, spark.sparkContext().defaultParallelism());
         List<TableWrite> writes = new ArrayList<>();
@@ -415,7 +418,6 @@ public final class EventsJob extends SparkJob {
                     LIVE_STREAM_PROPERTIES);
         }, liveRows));
 
-        LongAccumulator unconverted = spark.sparkContext().longAccumulator("events.unconverted_values");
         Map<String, List<String>> tables = EventTypeTables.byTable(summary.names().keySet());
         for (Map.Entry<String, List<String>> t : tables.entrySet()) {
             String table = t.getKey();

@@ -260,6 +260,31 @@ class EventsJobTest {
         assertThat(ledger.where(col("modified_at").isNull()).count()).isZero();
     }
 
+    /**
+     * A column keeps the type it was created with: a later value that does not convert to it is stored as null, and
+     * the run report counts it (the count was kept, and never reported).
+     */
+    @Test
+    void aValueThatDoesNotFitItsColumnIsCounted(SparkSession spark, @TempDir Path lake) {
+        RawInput.land(lake, List.of(grade("m-1", Instant.parse("2026-09-01T10:00:00Z"), "10")), 10);
+        assertThat(run(spark, lake).counter("values_unconverted")).isZero();
+        RawInput.land(lake, List.of(grade("m-2", Instant.parse("2026-09-01T11:00:00Z"), "\"nine and a half\"")), 10);
+
+        RunReport next = run(spark, lake);
+
+        assertThat(next.failures()).isEmpty();
+        assertThat(next.counter("values_unconverted")).isOne();
+        assertThat(next.notes()).anySatisfy(n -> assertThat(n).contains("events.grade_change", "score"));
+        assertThat(DeltaTables.read(spark, Lake.at(lake.toString()).table("events.grade_change"))
+                .where(col("score").isNull()).count()).isOne();
+    }
+
+    private static LiveEventMessage grade(String id, Instant received, String score) {
+        return new LiveEventMessage(id, received, java.util.Map.of("event_name", "grade_change"),
+                "{\"metadata\": {\"event_name\": \"grade_change\", \"event_time\": \"" + received + "\"},"
+                        + " \"body\": {\"submission_id\": \"" + id + "\", \"score\": " + score + "}}");
+    }
+
     static List<Path> filesOutsideRaw(Path lake) {
         try (Stream<Path> s = Files.walk(lake)) {
             return s.filter(Files::isRegularFile).filter(p -> !lake.relativize(p).startsWith("raw")).toList();
