@@ -127,7 +127,9 @@ public final class Drain {
                 break;
             }
             if (received.isEmpty()) {
-                stop = Stop.QUEUE_EMPTY;
+                // with under a second of --max-seconds left the receive could not wait, and SQS answers a poll that
+                // does not wait from some of its servers only: its empty answer does not mean an empty queue
+                stop = wait == 0 && limits.waitSeconds() > 0 ? Stop.MAX_SECONDS : Stop.QUEUE_EMPTY;
                 break;
             }
             Instant now = clock.instant();

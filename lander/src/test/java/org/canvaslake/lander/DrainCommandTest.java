@@ -179,6 +179,43 @@ class DrainCommandTest {
         assertThat(visibleMessages(queue)).isEqualTo(40 - result.messages());
     }
 
+    /**
+     * With under a second of --max-seconds left, a receive could not wait: its empty answer would not mean an empty
+     * queue, so the drain stops for time instead of saying the queue was empty.
+     */
+    @Test
+    void underASecondLeftStopsForTimeNotForAnEmptyQueue() {
+        String queue = LocalAws.newQueue(sqs);
+        Instant start = Instant.parse("2026-12-08T03:00:00Z");
+        // the start, then every later reading half a second before the deadline
+        java.time.Clock clock = new java.time.Clock() {
+            private boolean started;
+
+            @Override
+            public Instant instant() {
+                Instant now = started ? start.plusMillis(9_500) : start;
+                started = true;
+                return now;
+            }
+
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public java.time.Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+        };
+
+        Drain.Result result = new Drain(sqs, queue, new BatchLander(new LocalObjectStore(Path.of("unused"))),
+                new Drain.Limits(0, Duration.ofSeconds(10), 5), clock).run();
+
+        assertThat(result.stop()).isEqualTo(Drain.Stop.MAX_SECONDS);
+        assertThat(result.messages()).isZero();
+    }
+
     @Test
     void anUnknownQueueIsAFailure() {
         String bucket = LocalAws.newBucket(s3);
