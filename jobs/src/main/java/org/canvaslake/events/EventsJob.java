@@ -165,6 +165,14 @@ public final class EventsJob extends SparkJob {
     private void run(SparkSession spark, Lake lake, EventsOptions options, RunReport report, LakeLease lease)
             throws Exception {
         long started = System.nanoTime();
+        UnfinishedRebuild rebuild = new UnfinishedRebuild(lake, spark.sparkContext().hadoopConfiguration());
+        Optional<String> unfinished = rebuild.find();
+        if (unfinished.isPresent() && !options.full()) {
+            report.fail("events", "A --full rebuild did not finish (" + unfinished.get() + "): the tables may hold"
+                    + " only the batches it reached, and the ledger objects whose events they lack. Run 'canvaslake"
+                    + " events --full' again; until a rebuild finishes, runs without --full stop here.");
+            return;
+        }
         RawObjectStore store = new RawObjectStore(spark.sparkContext().hadoopConfiguration());
         EventsLedger ledger = new EventsLedger(spark, lake);
         PendingObjects.Pending pending = PendingObjects.find(store, ledger, options.raw(), options.full(),
@@ -201,6 +209,10 @@ public final class EventsJob extends SparkJob {
         Optional<Instant> lastRecorded = ledger.lastRecorded();
         Set<String> rebuilt = new HashSet<>();
         List<String> runDates = new ArrayList<>();
+        if (options.full()) {
+            // removed after the last batch: a rebuild that stops part way keeps normal runs from building on it
+            rebuild.start(report.runId());
+        }
         for (int i = 0; i < batches.size(); i++) {
             List<RawObject> batch = batches.get(i);
             if (batches.size() > 1) {
@@ -208,7 +220,11 @@ public final class EventsJob extends SparkJob {
                         mb(RunBatches.bytes(batch)));
             }
             if (!runBatch(spark, lake, options, report, store, ledger, batch, rebuilt, runDates, lease)) {
-                if (i + 1 < batches.size()) {
+                if (options.full()) {
+                    report.note("The --full rebuild stopped at batch " + (i + 1) + " of " + batches.size()
+                            + ": run it again. Until a rebuild finishes, events runs without --full stop at once"
+                            + " (they would build on tables that hold only part of the events).");
+                } else if (i + 1 < batches.size()) {
                     int left = batches.subList(i + 1, batches.size()).stream().mapToInt(List::size).sum();
                     report.note("The run stopped at batch " + (i + 1) + " of " + batches.size() + ": " + left
                             + " raw object(s) of the later batches were not read; the next run reads them. The"
@@ -216,6 +232,9 @@ public final class EventsJob extends SparkJob {
                 }
                 return;
             }
+        }
+        if (options.full()) {
+            rebuild.finish();
         }
         Instant now = Instant.now();
         // a rebuild writes whole files: nothing to pack

@@ -30,7 +30,8 @@ public record EventsOptions(String raw, boolean full, int targetFileMb, int writ
 
     public static final List<OptionSpec> SPECS = List.of(
             OptionSpec.flag("full", "Rebuild every events table from all raw objects (the ledger is ignored and "
-                    + "rewritten); without it only objects not yet in _meta.events_ledger are read"),
+                    + "rewritten); without it only objects not yet in _meta.events_ledger are read. A rebuild that "
+                    + "stops part way must be run again: until one finishes, runs without --full stop at once"),
             OptionSpec.value("raw", null, "Where the raw objects are, if not <lake>/raw/live_events: a directory or "
                     + "s3:// prefix of landed envelopes, bare event JSON lines, SQS dumps (aws sqs receive-message "
                     + "output) or Firehose objects; gzip or plain"),
@@ -53,7 +54,7 @@ public record EventsOptions(String raw, boolean full, int targetFileMb, int writ
                     + "of the run reads. A run parses its objects into Spark's memory and writes every table from "
                     + "there, so a backlog or a --full rebuild is read in batches, each written and recorded in the "
                     + "ledger before the next: a run that stops part way keeps the batches it finished, and the next "
-                    + "run reads the rest. auto = what fits in " + RunBatches.STORAGE_SHARE + " of Spark's storage "
+                    + "run reads the rest (a --full run is run again whole). auto = what fits in " + RunBatches.STORAGE_SHARE + " of Spark's storage "
                     + "memory, counting about " + (long) RunBatches.CACHE_PER_GZIP_BYTE + " bytes cached per byte of a "
                     + "gzip object (named .gz) and " + RunBatches.CACHE_PER_PLAIN_BYTE + " per byte of a plain one, "
                     + "at least " + RunBatches.MIN_AUTO_CACHE_BYTES / (1024 * 1024) + " MB cached; the run log says "

@@ -6,7 +6,9 @@ import static org.canvaslake.events.EventsJobTest.run;
 import static org.canvaslake.events.EventsJobTest.table;
 import static org.canvaslake.events.EventsJobTest.version;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,6 +24,7 @@ import org.canvaslake.common.job.CrashPoints;
 import org.canvaslake.common.json.Json;
 import org.canvaslake.common.lake.Lake;
 import org.canvaslake.common.report.RunReport;
+import org.canvaslake.common.testing.Fixtures;
 import org.canvaslake.common.testing.SparkTest;
 import org.canvaslake.lander.LiveEventMessage;
 import org.canvaslake.sandbox.LiveEventGenerator;
@@ -316,6 +319,41 @@ class EventsIncrementalTest {
         assertThat(full.counter("batches")).isEqualTo(crashed.counter("batches"));
         assertSameEvents(spark, whole, batched);
         assertThat(table(spark, batched, EventsLedger.NAME).count()).isEqualTo(objects);
+    }
+
+    /**
+     * A --full rebuild that stops part way (here right after it replaced the live stream, in its first batch, the
+     * ledger not yet replaced) leaves tables a normal run must not build on: the old ledger lists every object, so a
+     * normal run would read nothing, and the tables the rebuild had not reached yet would be appended to past the
+     * live stream. Normal runs refuse until a rebuild finishes; the next --full does, and normal runs go on.
+     */
+    @Test
+    void aRebuildThatStoppedPartWayIsFinishedBeforeAnyNormalRun(SparkSession spark, @TempDir Path dir) {
+        Path lake = dir.resolve("lake");
+        RawInput.land(lake, RawInput.fixtureMessages("canvas", Instant.parse("2026-09-01T10:00:00Z")), 10);
+        assertThat(run(spark, lake).failures()).isEmpty();
+        long liveRows = table(spark, lake, LiveStreamTable.NAME).count();
+
+        crashedRun(spark, EventsJob.CRASH_AFTER_TABLE + LiveStreamTable.NAME, "--lake", lake.toString(), "--full",
+                "--optimize", "never");
+        RawInput.land(lake, RawInput.fixtureMessages("caliper", Instant.parse("2026-09-01T11:00:00Z")), 10);
+        RunReport refused = run(spark, lake);
+
+        assertThat(refused.failures()).singleElement().satisfies(f -> assertThat(f.message())
+                .contains("--full rebuild did not finish", "canvaslake events --full"));
+        assertThat(refused.counter("raw_objects")).as("nothing read").isZero();
+        assertThat(table(spark, lake, LiveStreamTable.NAME).count()).isEqualTo(liveRows);
+
+        RunReport again = run(spark, lake, "--full");
+        assertThat(again.failures()).isEmpty();
+        assertThat(Files.exists(lake.resolve(UnfinishedRebuild.FILE))).as("the mark, once the rebuild finished")
+                .isFalse();
+        RawInput.land(lake, RawInput.fixtureMessages("canvas", Instant.parse("2026-09-01T12:00:00Z")), 10);
+        RunReport next = run(spark, lake);
+        assertThat(next.failures()).isEmpty();
+        assertThat(next.counter("duplicates_already_in_lake")).as("the canvas fixtures again: all held").isPositive();
+        assertThat(table(spark, lake, LiveStreamTable.NAME).count())
+                .isEqualTo(liveRows + Fixtures.list("caliper", ".json").size());
     }
 
     private static void assertSameEvents(SparkSession spark, Path expected, Path actual) {
