@@ -206,16 +206,12 @@ public final class EventsLedger {
         if (liveStreamVersion.isEmpty()) {
             return write(objects, runId, full);
         }
-        String before = spark.conf().get(COMMIT_METADATA, null);
-        spark.conf().set(COMMIT_METADATA, LIVE_STREAM_VERSION + liveStreamVersion.getAsLong());
+        Map<String, String> before = EventsJob.apply(spark,
+                Map.of(COMMIT_METADATA, LIVE_STREAM_VERSION + liveStreamVersion.getAsLong()));
         try {
             return write(objects, runId, full);
         } finally {
-            if (before == null) {
-                spark.conf().unset(COMMIT_METADATA);
-            } else {
-                spark.conf().set(COMMIT_METADATA, before);
-            }
+            EventsJob.restore(spark, before);
         }
     }
 
