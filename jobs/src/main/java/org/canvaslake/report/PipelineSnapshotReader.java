@@ -101,9 +101,8 @@ public final class PipelineSnapshotReader {
             String job = r.getString(0);
             try {
                 JsonNode report = Json.MAPPER.readTree(r.getString(5));
-                if (report.hasNonNull(RunReport.SCOPE)) {
-                    job += " (" + report.get(RunReport.SCOPE).asText() + ")";
-                }
+                job = RunReport.title(job, report.hasNonNull(RunReport.SCOPE)
+                        ? report.get(RunReport.SCOPE).asText() : null);
                 report.path("tables").fields().forEachRemaining(t -> {
                     Map<String, Long> metrics = new LinkedHashMap<>();
                     t.getValue().fields().forEachRemaining(m -> metrics.put(m.getKey(), m.getValue().asLong()));

@@ -83,6 +83,11 @@ public final class RunReport {
         return scope;
     }
 
+    /** How a run is named to people: its job, then its scope when it has one ("canvas (users)"). */
+    public static String title(String job, String scope) {
+        return scope == null ? job : job + " (" + scope + ")";
+    }
+
     /** Adds {@code n} to a table's metric (e.g. "inserted"). */
     public synchronized RunReport count(String table, String metric, long n) {
         tables.computeIfAbsent(table, t -> new LinkedHashMap<>()).merge(metric, n, Long::sum);
@@ -182,8 +187,8 @@ public final class RunReport {
     /** The human-readable form printed at the end of a run. */
     public synchronized String toText() {
         StringBuilder out = new StringBuilder();
-        out.append("== ").append(job).append(scope == null ? "" : " (" + scope + ")").append(" run ").append(runId)
-                .append(": ").append(status().toUpperCase())
+        out.append("== ").append(title(job, scope)).append(" run ").append(runId).append(": ")
+                .append(status().toUpperCase())
                 .append(" in ").append(String.format("%.1f s", duration().toMillis() / 1000.0)).append('\n');
         tables.forEach((name, metrics) -> {
             out.append("  ").append(name).append(": ");
